@@ -1,0 +1,118 @@
+//! stackcheck: a pre-deploy validator for self-hosted stacks.
+//!
+//! The library loads a whole stack (compose files, env files and templates) once into a
+//! [`model::StackModel`], runs the rules over it in parallel and returns a [`Report`]. It never prints
+//! and never exits: the binary (`main.rs`) does that.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod compose;
+pub mod discover;
+pub mod envfile;
+pub mod finding;
+pub mod inspect;
+pub mod interp;
+pub mod load;
+pub mod model;
+pub mod provenance;
+pub mod report;
+pub mod rules;
+pub mod secret;
+pub mod source;
+pub mod suppress;
+pub mod yaml;
+
+use finding::{Finding, Severity};
+use load::LoadOptions;
+use model::StackModel;
+use rules::Rule;
+use secret::SecretSet;
+use source::Span;
+
+/// What `check` runs.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    pub load: LoadOptions,
+    /// Rule selectors to enable (codes, names, prefixes, `ALL`); empty = all.
+    pub select: Vec<String>,
+    /// Rule selectors to disable.
+    pub ignore: Vec<String>,
+}
+
+/// The outcome of a run.
+pub struct Report {
+    pub model: StackModel,
+    /// Sorted by path, line, column and code; suppressed findings removed.
+    pub findings: Vec<Finding>,
+    pub suppressed: usize,
+    /// Suppression codes that suppressed nothing (`--statistics`).
+    pub unused_suppressions: Vec<(String, Span)>,
+    /// Every secret value of the run, for masking free text.
+    pub secrets: SecretSet,
+}
+
+impl Report {
+    /// Findings at or above a severity.
+    pub fn failing(&self, fail_on: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity >= fail_on).count()
+    }
+}
+
+/// The rules a selection enables, in registry order.
+pub fn selected_rules(select: &[String], ignore: &[String]) -> Vec<&'static Rule> {
+    rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| select.is_empty() || select.iter().any(|s| rules::selector_matches(s, r.code, r.name)))
+        .filter(|r| !ignore.iter().any(|s| rules::selector_matches(s, r.code, r.name)))
+        .collect()
+}
+
+/// Loads the stacks, runs the selected rules, applies suppressions and sorts the findings.
+pub fn check(opts: &CheckOptions) -> Report {
+    let loaded = load::load(&opts.load);
+    let selected = selected_rules(&opts.select, &opts.ignore);
+    let model = loaded.model;
+    let mut findings: Vec<Finding> =
+        loaded.findings.into_iter().filter(|f| selected.iter().any(|r| r.code == f.code)).collect();
+    findings.extend(rules::run(&model, &selected));
+    // A file shared by several stacks (a base and its environment overlays) gives the same finding once.
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.code, f.primary.span, f.message.clone())));
+    let applied = suppress::apply(findings, &model.directives, &model.db);
+    let mut findings = applied.kept;
+    findings.extend(applied.problems.into_iter().filter(|f| selected.iter().any(|r| r.code == f.code)));
+    report::sort(&mut findings, &model.db);
+    let secrets = collect_secrets(&model);
+    Report { model, findings, suppressed: applied.suppressed, unused_suppressions: applied.unused, secrets }
+}
+
+/// Every secret value the loaded files hold.
+pub fn collect_secrets(model: &StackModel) -> SecretSet {
+    let mut set = SecretSet::default();
+    // Templates hold placeholders (`change-me`, `example`), not secrets: scrubbing those words from every
+    // message would only garble paths and names.
+    for (_, f) in model.db.iter().filter(|(_, f)| f.kind != source::FileKind::EnvTemplate) {
+        set.add_from_source(&f.text);
+    }
+    for stack in &model.stacks {
+        for (k, v) in &stack.vars {
+            if secret::is_secret_key(k)
+                && let Some(v) = &v.value
+            {
+                set.add(v);
+            }
+        }
+        for svc in &stack.services {
+            for e in &svc.environment {
+                if secret::is_secret_key(&e.key)
+                    && let Some(v) = &e.value
+                {
+                    set.add(v);
+                }
+            }
+        }
+    }
+    set
+}

@@ -1,0 +1,1363 @@
+//! The loader: reads every file once, builds the [`StackModel`] and reports load problems as P0xx
+//! findings. It never fails on anything inside a user file.
+//!
+//! Per stack, as Compose does (semantics.md §1): the interpolation environment (env files, the process
+//! environment only with `--use-shell-env`), the project name, then per file and document:
+//! interpolation, the schema check, `extends`, `include`, and the merge onto the files before it;
+//! finally the typed model, the container environment of every service (`env_file:` then
+//! `environment:`) and the active profiles.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::compose::convert::{self, BaseDirs, normalize, resolve_path};
+use crate::compose::interpolate::{self, Problem};
+use crate::compose::merge::{self, key_value_entries};
+use crate::compose::schema;
+use crate::discover::{self, StackSpec};
+use crate::envfile;
+use crate::finding::Finding;
+use crate::interp::{self, Lookup};
+use crate::model::env::{EnvEntry, EnvValue};
+use crate::model::{
+    EnvFileModel, EnvRole, EnvSource, EnvVar, ProjectNameSource, Stack, StackModel, TemplatePair, VarDef,
+};
+use crate::provenance::{InterpInfo, Origin, VarRef, VarState};
+use crate::rules::parse as p;
+use crate::source::{FileId, FileKind, Span};
+use crate::yaml::{self, Entry, Key, Kind, Node};
+
+/// What to load and how.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Directories (or files) to discover stacks in.
+    pub paths: Vec<PathBuf>,
+    /// `-f`: compose files of one explicit stack (discovery then only pairs env files and templates).
+    pub files: Vec<PathBuf>,
+    /// `--env-file`: interpolation env files of the explicit stack.
+    pub env_files: Vec<PathBuf>,
+    pub project_name: Option<String>,
+    pub profiles: Vec<String>,
+    /// Let the process environment feed interpolation, as compose does on a server.
+    pub use_shell_env: bool,
+    /// No stand-ins for absent env files; `${VAR:?}` errors even without an env file.
+    pub strict_env: bool,
+    pub yaml_limits: yaml::Limits,
+    /// Files larger than this are not read (P001).
+    pub max_file_size: u64,
+    /// Maximum depth of `include` / `extends.file` chains.
+    pub max_include_depth: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            paths: vec![PathBuf::from(".")],
+            files: Vec::new(),
+            env_files: Vec::new(),
+            project_name: None,
+            profiles: Vec::new(),
+            use_shell_env: false,
+            strict_env: false,
+            yaml_limits: yaml::Limits::default(),
+            max_file_size: 10 * 1024 * 1024,
+            max_include_depth: 16,
+        }
+    }
+}
+
+/// The model and the load findings (P0xx only).
+pub struct Loaded {
+    pub model: StackModel,
+    pub findings: Vec<Finding>,
+}
+
+/// Loads everything `opts` points at. Infallible for anything inside a user file.
+pub fn load(opts: &LoadOptions) -> Loaded {
+    let mut l = Loader::new(opts);
+    let found = discover::discover(&opts.paths);
+    let specs: Vec<StackSpec> = if opts.files.is_empty() { found.stacks.clone() } else { vec![explicit_spec(opts)] };
+    for t in &found.templates {
+        l.register_template(t);
+    }
+    for e in &found.env_files {
+        l.env_file(e, EnvRole::Env);
+    }
+    let mut stacks = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        stacks.push(l.load_stack(spec));
+    }
+    mark_fragments(&mut stacks, &specs);
+    for stack in &stacks {
+        l.report_incomplete_services(stack);
+    }
+    l.finish(stacks)
+}
+
+fn explicit_spec(opts: &LoadOptions) -> StackSpec {
+    let files: Vec<PathBuf> = opts.files.iter().map(|f| normalize(f)).collect();
+    let dir = files.first().and_then(|f| f.parent()).map_or_else(
+        || PathBuf::from("."),
+        |d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() },
+    );
+    let name = files.iter().map(|f| f.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" + ");
+    StackSpec {
+        name,
+        files,
+        project_dir: dir.clone(),
+        env_files: opts.env_files.iter().map(|f| normalize(f)).collect(),
+        explicit_env: !opts.env_files.is_empty(),
+        project_name: opts.project_name.clone(),
+        profiles: opts.profiles.clone(),
+        app: dir.to_string_lossy().into_owned(),
+        env_name: None,
+        host: "explicit".to_owned(),
+        explicit: true,
+        overlay_base: None,
+    }
+}
+
+/// A discovered stack that cannot stand alone (a service without image or build, or names that only
+/// another compose file of the repository declares) is a fragment of a multi-file deployment: rules that
+/// need the whole project skip it, and it reports no completeness errors.
+fn mark_fragments(stacks: &mut [Stack], specs: &[StackSpec]) {
+    let mut declared_nets: HashSet<String> = HashSet::new();
+    let mut declared_vols: HashSet<String> = HashSet::new();
+    let mut declared_svcs: HashSet<String> = HashSet::new();
+    let mut complete_svcs: HashSet<String> = HashSet::new();
+    for s in stacks.iter() {
+        complete_svcs
+            .extend(s.services.iter().filter(|v| v.image.is_some() || v.build.is_some()).map(|v| v.name.clone()));
+        declared_nets.extend(s.networks.iter().filter(|n| !n.implicit).map(|n| n.key.clone()));
+        declared_vols.extend(s.volumes.iter().map(|n| n.key.clone()));
+        declared_svcs.extend(s.services.iter().map(|n| n.name.clone()));
+    }
+    for (stack, spec) in stacks.iter_mut().zip(specs) {
+        if spec.explicit || !stack.loaded {
+            continue;
+        }
+        let own_nets: HashSet<&str> = stack.networks.iter().map(|n| n.key.as_str()).collect();
+        let own_vols: HashSet<&str> = stack.volumes.iter().map(|n| n.key.as_str()).collect();
+        let own_svcs: HashSet<&str> = stack.services.iter().map(|n| n.name.as_str()).collect();
+        let mut unresolved_elsewhere = false;
+        let mut unresolved_nowhere = false;
+        for svc in &stack.services {
+            let mut check = |name: &str, own: &HashSet<&str>, all: &HashSet<String>| {
+                if !own.contains(name) {
+                    if all.contains(name) {
+                        unresolved_elsewhere = true;
+                    } else {
+                        unresolved_nowhere = true;
+                    }
+                }
+            };
+            for n in &svc.networks {
+                if n.name != "default" {
+                    check(&n.name, &own_nets, &declared_nets);
+                }
+            }
+            for m in &svc.volumes {
+                if m.kind == crate::model::MountKind::Volume
+                    && let Some(src) = &m.source
+                {
+                    check(src, &own_vols, &declared_vols);
+                }
+            }
+            for d in &svc.depends_on {
+                check(&d.service, &own_svcs, &declared_svcs);
+            }
+        }
+        // A service without image or build that another compose file of the repository completes.
+        let completed_elsewhere = stack.services.iter().any(|s| {
+            s.image.is_none()
+                && s.build.is_none()
+                && s.node.get("provider").is_none()
+                && complete_svcs.contains(&s.name)
+        });
+        if completed_elsewhere || (unresolved_elsewhere && !unresolved_nowhere) {
+            stack.fragment = true;
+        }
+    }
+}
+
+/// Where each file's relative paths resolve.
+#[derive(Default)]
+struct Dirs {
+    map: HashMap<FileId, PathBuf>,
+    fallback: PathBuf,
+}
+
+impl BaseDirs for Dirs {
+    fn base_dir(&self, file: FileId) -> &Path {
+        self.map.get(&file).map_or(self.fallback.as_path(), PathBuf::as_path)
+    }
+}
+
+/// Per-stack state while its files are processed.
+struct StackCtx<'a> {
+    vars: &'a HashMap<String, VarDef>,
+    dirs: Dirs,
+    extra_files: Vec<FileId>,
+    /// Services whose `extends` was resolved (compose removes the key); name → (span, service, file).
+    extended: Vec<(String, crate::model::Extends)>,
+    include_chain: Vec<PathBuf>,
+    /// Report `${VAR:?}` failures as P009 (an interpolation env file exists, or `--strict-env`).
+    required_is_error: bool,
+}
+
+impl StackCtx<'_> {
+    fn undefined(&self) -> interpolate::Undefined {
+        if self.required_is_error { interpolate::Undefined::Empty } else { interpolate::Undefined::FromDeployEnv }
+    }
+}
+
+/// A compose file once read: its id and its documents (None when it could not be read or parsed).
+type ParsedFile = (FileId, Option<Arc<Vec<Node>>>);
+
+struct Loader<'o> {
+    opts: &'o LoadOptions,
+    model: StackModel,
+    findings: Vec<Finding>,
+    compose_cache: HashMap<PathBuf, ParsedFile>,
+    env_cache: HashMap<PathBuf, Option<FileId>>,
+    /// Template file for an env path (by the env file's path).
+    template_for: HashMap<PathBuf, PathBuf>,
+    process_env: HashMap<String, String>,
+    /// Absent env files already reported as stood in for (P010 once per file).
+    stand_ins_reported: HashSet<PathBuf>,
+}
+
+enum EnvLookup {
+    Found(FileId),
+    StandIn(FileId),
+    Missing,
+}
+
+impl<'o> Loader<'o> {
+    fn new(opts: &'o LoadOptions) -> Self {
+        let process_env = if opts.use_shell_env { std::env::vars().collect() } else { HashMap::new() };
+        Loader {
+            opts,
+            model: StackModel::default(),
+            findings: Vec::new(),
+            compose_cache: HashMap::new(),
+            env_cache: HashMap::new(),
+            template_for: HashMap::new(),
+            process_env,
+            stand_ins_reported: HashSet::new(),
+        }
+    }
+
+    fn finish(mut self, stacks: Vec<Stack>) -> Loaded {
+        self.model.stacks = stacks;
+        // One finding per problem, even when a file is shared by several stacks.
+        let mut seen = HashSet::new();
+        self.findings.retain(|f| seen.insert((f.code, f.primary.span, f.message.clone())));
+        self.model.directives = crate::suppress::collect(&self.model.db);
+        Loaded { model: self.model, findings: self.findings }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /// Reads a file into the table. Problems become P001 findings; `None` when there is no text.
+    fn read(&mut self, path: &Path, kind: FileKind) -> (FileId, Option<Arc<str>>) {
+        let meta = std::fs::metadata(path);
+        let result: Result<String, String> = match &meta {
+            Err(e) => Err(io_message(e)),
+            Ok(m) if m.is_dir() => Err("is a directory, not a file".to_owned()),
+            Ok(m) if !m.is_file() => Err("is not a regular file (a FIFO, socket or device): not read".to_owned()),
+            Ok(m) if m.len() > self.opts.max_file_size => {
+                Err(format!("is {} bytes, larger than the {} byte limit: not read", m.len(), self.opts.max_file_size))
+            }
+            Ok(_) => match std::fs::read(path) {
+                Err(e) => Err(io_message(&e)),
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(s) => Ok(s),
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        Err(format!("is not valid UTF-8 (invalid byte at offset {at})"))
+                    }
+                },
+            },
+        };
+        match result {
+            Ok(text) => {
+                let text: Arc<str> = Arc::from(text);
+                let id = self.model.db.add(path.to_path_buf(), text.clone(), kind);
+                (id, Some(text))
+            }
+            Err(msg) => {
+                let id = self.model.db.add(path.to_path_buf(), Arc::from(""), kind);
+                self.findings.push(
+                    Finding::new(&p::P001, Span::file_start(id), format!("`{}` {msg}", path.display()))
+                        .help("make the file readable, or exclude it from the run"),
+                );
+                (id, None)
+            }
+        }
+    }
+
+    fn compose_file(&mut self, path: &Path) -> ParsedFile {
+        let path = normalize(path);
+        if let Some(hit) = self.compose_cache.get(&path) {
+            return hit.clone();
+        }
+        let (id, text) = self.read(&path, FileKind::Compose);
+        let docs = text.and_then(|text| match yaml::parse(id, &text, &self.opts.yaml_limits) {
+            Ok(docs) => Some(Arc::new(docs)),
+            Err(e) => {
+                let mut f = Finding::new(&p::P002, e.span, format!("invalid YAML: {}", e.message))
+                    .help("fix the syntax at the marked position; compose refuses to load this file");
+                if let Some((span, msg)) = e.related {
+                    f = f.related(span, msg);
+                }
+                self.findings.push(f);
+                None
+            }
+        });
+        self.compose_cache.insert(path, (id, docs.clone()));
+        (id, docs)
+    }
+
+    fn register_template(&mut self, template: &Path) {
+        let name = template.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(target) = discover::template_target(&name) else { return };
+        let dir = template.parent().unwrap_or(Path::new(""));
+        let env_path = normalize(&dir.join(target));
+        self.template_for.entry(env_path.clone()).or_insert_with(|| normalize(template));
+        if let Some(tid) = self.env_file(template, EnvRole::Template) {
+            if self.model.templates.iter().any(|t| t.template == tid) {
+                return;
+            }
+            let env = if env_path.is_file() { self.env_file(&env_path, EnvRole::Env) } else { None };
+            self.model.templates.push(TemplatePair { template: tid, env_path, env });
+        }
+    }
+
+    /// Loads an env file once (parse + P004). None when absent or unreadable.
+    fn env_file(&mut self, path: &Path, role: EnvRole) -> Option<FileId> {
+        let path = normalize(path);
+        if let Some(hit) = self.env_cache.get(&path) {
+            return *hit;
+        }
+        if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+            self.env_cache.insert(path, None);
+            return None;
+        }
+        let kind = if role == EnvRole::Template { FileKind::EnvTemplate } else { FileKind::Env };
+        let (id, text) = self.read(&path, kind);
+        let Some(text) = text else {
+            self.env_cache.insert(path, None);
+            return None;
+        };
+        let parsed = envfile::parse(&text);
+        for e in &parsed.errors {
+            self.findings.push(
+                Finding::new(
+                    &p::P004,
+                    Span::new(id, e.range.start, e.range.end),
+                    format!("invalid env file line: {}", e.message),
+                )
+                .help("compose refuses this file: fix the line (quote values that contain spaces or quotes)"),
+            );
+        }
+        let sp = |r: &std::ops::Range<usize>| Span::new(id, r.start, r.end);
+        let entries = parsed
+            .entries
+            .iter()
+            .map(|e| EnvEntry {
+                key: e.key.clone(),
+                key_span: sp(&e.key_range),
+                value: e.value.as_ref().map(|v| EnvValue {
+                    text: v.text.clone(),
+                    quote: v.quote,
+                    span: sp(&v.content_range),
+                    raw_span: sp(&v.raw_range),
+                    verbatim: v.verbatim,
+                    interpolate: v.interpolate,
+                }),
+                stmt: sp(&e.stmt_range),
+                exported: e.exported,
+                spaces_around_separator: e.spaces_around_separator,
+            })
+            .collect();
+        self.model.env_files.push(EnvFileModel {
+            file: id,
+            path: path.clone(),
+            role,
+            entries,
+            valid: parsed.errors.is_empty(),
+        });
+        self.env_cache.insert(path, Some(id));
+        Some(id)
+    }
+
+    /// An env file referenced by the stack: the file, else its template standing in (P010), else missing.
+    fn env_or_stand_in(&mut self, path: &Path, reference: Span) -> EnvLookup {
+        let path = normalize(path);
+        if let Some(id) = self.env_file(&path, EnvRole::Env) {
+            return EnvLookup::Found(id);
+        }
+        if path.is_dir() {
+            return EnvLookup::Missing;
+        }
+        if self.opts.strict_env {
+            return EnvLookup::Missing;
+        }
+        let template = match self.template_for.get(&path) {
+            Some(t) => Some(t.clone()),
+            None => find_template(&path),
+        };
+        let Some(template) = template else { return EnvLookup::Missing };
+        self.register_template(&template);
+        let Some(tid) = self.env_file(&template, EnvRole::Template) else { return EnvLookup::Missing };
+        if !self.stand_ins_reported.insert(path.clone()) {
+            return EnvLookup::StandIn(tid);
+        }
+        let at = if reference == Span::default() { Span::file_start(tid) } else { reference };
+        let mut f = Finding::new(
+            &p::P010,
+            at,
+            format!(
+                "`{}` is absent: its template `{}` stands in (keys defined, values unknown)",
+                path.display(),
+                template.display()
+            ),
+        )
+        .help("value checks are skipped for these keys; run with --strict-env where the real file exists");
+        if at.file != tid {
+            f = f.related(Span::file_start(tid), "template used in its place");
+        }
+        self.findings.push(f);
+        EnvLookup::StandIn(tid)
+    }
+
+    // ---------------------------------------------------------------- interpolation env
+
+    /// The interpolation environment of a stack and whether a real env file feeds it.
+    fn interpolation_env(&mut self, spec: &StackSpec) -> (HashMap<String, VarDef>, Vec<FileId>, bool) {
+        let mut vars: HashMap<String, VarDef> = HashMap::new();
+        // Every shell that runs `docker compose` exports these: defined, values unknown (`$PWD/Caddyfile`).
+        if !self.opts.use_shell_env {
+            for k in SHELL_VARS {
+                vars.insert((*k).to_owned(), VarDef { value: None, origin: Origin::Process, interp: None });
+            }
+        }
+        for (k, v) in &self.process_env {
+            vars.insert(k.clone(), VarDef { value: Some(v.clone()), origin: Origin::Process, interp: None });
+        }
+        let files: Vec<PathBuf> =
+            if spec.env_files.is_empty() { vec![spec.project_dir.join(".env")] } else { spec.env_files.clone() };
+        let mut used = Vec::new();
+        let mut real_file = false;
+        for path in files {
+            let lookup = self.env_or_stand_in(&path, Span::default());
+            let (id, stand_in) = match lookup {
+                EnvLookup::Found(id) => (id, false),
+                EnvLookup::StandIn(id) => (id, true),
+                EnvLookup::Missing => {
+                    if spec.explicit_env {
+                        let id = self
+                            .model
+                            .db
+                            .find(&normalize(&path))
+                            .unwrap_or_else(|| self.model.db.add(normalize(&path), Arc::from(""), FileKind::Env));
+                        self.findings.push(
+                            Finding::new(
+                                &p::P008,
+                                Span::file_start(id),
+                                format!("couldn't find env file `{}`", path.display()),
+                            )
+                            .help("create the file, or drop the --env-file option"),
+                        );
+                    }
+                    continue;
+                }
+            };
+            used.push(id);
+            // A template standing in lists the keys: undefined variables are then real findings.
+            real_file = true;
+            let _ = stand_in;
+            let Some(model) = self.model.env_file(id).cloned() else { continue };
+            let text = self.model.db.get(id).map(|f| f.text.clone()).unwrap_or_else(|| Arc::from(""));
+            for entry in &model.entries {
+                if self.process_env.contains_key(&entry.key) {
+                    continue; // the process environment always wins
+                }
+                let _ = SHELL_VARS;
+                if stand_in {
+                    vars.insert(
+                        entry.key.clone(),
+                        VarDef { value: None, origin: Origin::Template { key: entry.key_span }, interp: None },
+                    );
+                    continue;
+                }
+                let def = match &entry.value {
+                    None => match vars.get(&entry.key) {
+                        // A bare KEY inherits from the process environment only.
+                        Some(d) if d.origin == Origin::Process => d.clone(),
+                        _ => continue,
+                    },
+                    Some(v) => {
+                        let (value, known, info) = interpolate_env_value(v, &text, &|name| {
+                            vars.get(name).map(|d| (d.value.as_deref(), d.origin.clone()))
+                        });
+                        VarDef {
+                            value: known.then_some(value),
+                            origin: Origin::EnvFile { key: entry.key_span, value: v.span },
+                            interp: info,
+                        }
+                    }
+                };
+                vars.insert(entry.key.clone(), def);
+            }
+        }
+        (vars, used, real_file)
+    }
+
+    // ---------------------------------------------------------------- stacks
+
+    fn load_stack(&mut self, spec: &StackSpec) -> Stack {
+        let (mut vars, interp_files, real_env) = self.interpolation_env(spec);
+        let mut files = spec.files.clone();
+        // COMPOSE_FILE from `.env` replaces the default files of a discovered stack.
+        if !spec.explicit
+            && spec.env_name.is_none()
+            && let Some(VarDef { value: Some(list), .. }) = vars.get("COMPOSE_FILE")
+        {
+            let sep =
+                vars.get("COMPOSE_PATH_SEPARATOR").and_then(|d| d.value.clone()).unwrap_or_else(|| ":".to_owned());
+            let listed: Vec<PathBuf> = list
+                .split(sep.as_str())
+                .filter(|s| !s.is_empty())
+                .map(|s| resolve_path(&spec.project_dir, s))
+                .collect();
+            if !listed.is_empty() {
+                files = listed;
+            }
+        }
+        // Environment variants: an overlay (services without image/build) is loaded on top of the base.
+        if let Some(base) = &spec.overlay_base
+            && let Some(first) = files.first().cloned()
+        {
+            let (_, docs) = self.compose_file(&first);
+            if docs.as_deref().is_some_and(|d| d.iter().any(is_overlay)) {
+                files.insert(0, base.clone());
+            }
+        }
+        let mut loaded_ok = true;
+        let mut file_ids = Vec::new();
+        let mut parsed: Vec<(FileId, Arc<Vec<Node>>)> = Vec::new();
+        for f in &files {
+            let (id, docs) = self.compose_file(f);
+            file_ids.push(id);
+            match docs {
+                Some(d) => parsed.push((id, d)),
+                None => loaded_ok = false,
+            }
+        }
+        // Project name (semantics.md §1.13).
+        let mut name_key: Option<(String, Span)> = None;
+        for (_, docs) in &parsed {
+            for doc in docs.iter() {
+                if let Some(n) = doc.get("name").filter(|n| n.as_str().is_some_and(|s| !s.is_empty())) {
+                    let mut problems = Vec::new();
+                    let raw = n.as_str().unwrap_or_default();
+                    let verbatim = interpolate::verbatim_offset(n);
+                    let (value, _) = interpolate::interpolate_text(
+                        raw,
+                        n.span,
+                        verbatim,
+                        &vars,
+                        interpolate::Undefined::Empty,
+                        "name",
+                        &mut problems,
+                    );
+                    name_key = Some((value, n.span));
+                }
+            }
+        }
+        let dir_name = spec
+            .project_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "default".to_owned());
+        let env_project = vars.get("COMPOSE_PROJECT_NAME").and_then(|d| d.value.clone());
+        let (project, project_source) = if let Some(p) = &spec.project_name {
+            (p.clone(), ProjectNameSource::CommandLine)
+        } else if let Some(p) = env_project.filter(|p| !p.is_empty()) {
+            (p, ProjectNameSource::Environment)
+        } else if let Some((n, _)) =
+            name_key.as_ref().map(|(n, s)| (normalize_project_name(n), s)).filter(|(n, _)| !n.is_empty())
+        {
+            (n, ProjectNameSource::NameKey)
+        } else {
+            (normalize_project_name(&dir_name), ProjectNameSource::Directory)
+        };
+        vars.insert(
+            "COMPOSE_PROJECT_NAME".to_owned(),
+            VarDef { value: Some(project.clone()), origin: Origin::Compose, interp: None },
+        );
+
+        let mut ctx = StackCtx {
+            vars: &vars,
+            dirs: Dirs { map: HashMap::new(), fallback: spec.project_dir.clone() },
+            extra_files: Vec::new(),
+            extended: Vec::new(),
+            include_chain: files.iter().map(|f| normalize(f)).collect(),
+            required_is_error: real_env || self.opts.strict_env,
+        };
+        let mut dict =
+            Node { span: Span::default(), tag: yaml::Tag::None, kind: Kind::Map(Vec::new()), via_alias: None };
+        for (id, docs) in &parsed {
+            ctx.dirs.map.insert(*id, spec.project_dir.clone());
+            for doc in docs.iter() {
+                if let Some(doc) = self.process_doc(doc.clone(), *id, &mut ctx, 0) {
+                    self.merge(&mut dict, doc);
+                }
+            }
+        }
+        let mut errors = Vec::new();
+        let converted = convert::convert(&dict, &project, &ctx.dirs, &mut errors);
+        for e in errors {
+            self.findings
+                .push(Finding::new(&p::P003, e.span, e.message).help("see the Compose Specification for this key"));
+        }
+        let mut services = converted.services;
+        for (name, ext) in std::mem::take(&mut ctx.extended) {
+            if let Some(s) = services.iter_mut().find(|s| s.name == name) {
+                s.extends = Some(ext);
+            }
+        }
+        for s in services.iter_mut() {
+            if let Some(ext) = &mut s.extends
+                && s.node.get("extends").is_some()
+            {
+                ext.resolved = false;
+            }
+        }
+        // Profiles (semantics.md §1.5).
+        let active_profiles: Vec<String> = if !spec.profiles.is_empty() {
+            spec.profiles.clone()
+        } else {
+            vars.get("COMPOSE_PROFILES")
+                .and_then(|d| d.value.clone())
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        for s in services.iter_mut() {
+            s.active = s.profiles.is_empty()
+                || active_profiles.iter().any(|p| p == "*" || s.profiles.iter().any(|sp| &sp.value == p));
+        }
+        // Container environments.
+        for svc in &mut services {
+            let (environment, env_files) = self.service_environment(svc, &vars);
+            svc.env_files = env_files;
+            svc.environment = environment;
+        }
+        let extra_files = std::mem::take(&mut ctx.extra_files);
+        drop(ctx);
+        Stack {
+            name: spec.name.clone(),
+            dir: spec.project_dir.clone(),
+            app: spec.app.clone(),
+            env_name: spec.env_name.clone(),
+            project,
+            project_source,
+            name_key: converted.name_key,
+            files: file_ids,
+            extra_files,
+            interp_files,
+            vars,
+            services,
+            networks: converted.networks,
+            volumes: converted.volumes,
+            secrets: converted.secrets,
+            configs: converted.configs,
+            active_profiles,
+            loaded: loaded_ok,
+            fragment: false,
+            host: spec.host.clone(),
+            env_checked: real_env || self.opts.strict_env,
+            tree: dict,
+        }
+    }
+
+    fn merge(&mut self, dict: &mut Node, doc: Node) {
+        let mut errors = Vec::new();
+        if dict.as_map().is_some_and(<[Entry]>::is_empty) {
+            *dict = merge::strip_tags(doc);
+            return;
+        }
+        merge::merge_documents(dict, doc, &mut errors);
+        for e in errors {
+            self.findings.push(
+                Finding::new(
+                    &p::P003,
+                    e.node,
+                    format!("cannot override `{}`: the files give it different types", e.path),
+                )
+                .help("use the same form (list or mapping) in every file, or `!override`"),
+            );
+        }
+    }
+
+    /// Interpolation, schema check, `extends` and `include` of one document.
+    fn process_doc(&mut self, mut doc: Node, file: FileId, ctx: &mut StackCtx<'_>, depth: usize) -> Option<Node> {
+        if doc.is_null() {
+            return None;
+        }
+        if doc.as_map().is_none() {
+            self.findings.push(
+                Finding::new(
+                    &p::P003,
+                    doc.span,
+                    format!("top-level object must be a mapping, found {}", doc.type_name()),
+                )
+                .help("a compose file is a mapping with keys such as `services:`"),
+            );
+            return None;
+        }
+        let mut problems = Vec::new();
+        interpolate::interpolate_document(&mut doc, ctx.vars, ctx.undefined(), &mut problems);
+        self.report_interpolation(problems, ctx.required_is_error);
+        let mut schema_errors = Vec::new();
+        schema::check_document(&doc, &mut schema_errors);
+        for e in schema_errors {
+            self.findings
+                .push(Finding::new(&p::P003, e.span, e.message).help("see the Compose Specification for this key"));
+        }
+        self.apply_extends(&mut doc, file, ctx, depth);
+        self.apply_include(&mut doc, file, ctx, depth);
+        Some(doc)
+    }
+
+    fn report_interpolation(&mut self, problems: Vec<Problem>, required_is_error: bool) {
+        for pr in problems {
+            match pr {
+                Problem::InvalidFormat { span, path } => self.findings.push(
+                    Finding::new(&p::P009, span, format!("invalid interpolation format in `{path}`"))
+                        .help("close the `${`, use a supported operator (`:-`, `-`, `:?`, `?`, `:+`, `+`), or escape a literal `$` as `$$`"),
+                ),
+                Problem::Required { span, path, name, message } => {
+                    if required_is_error {
+                        let msg = if message.is_empty() { String::new() } else { format!(": {message}") };
+                        self.findings.push(
+                            Finding::new(&p::P009, span, format!("required variable `{name}` is missing a value{msg} (in `{path}`)"))
+                                .help(format!("define `{name}` in the interpolation env file, or give it a default with `:-`")),
+                        );
+                    }
+                }
+                Problem::Cast { span, path, message } => self.findings.push(
+                    Finding::new(&p::P003, span, format!("`{path}`: {message}")).help("use a value of the type compose expects here"),
+                ),
+            }
+        }
+    }
+
+    fn apply_extends(&mut self, doc: &mut Node, file: FileId, ctx: &mut StackCtx<'_>, depth: usize) {
+        let Some(services) = doc.as_map_mut().and_then(|m| m.iter_mut().find(|e| e.key.name == "services")) else {
+            return;
+        };
+        let Some(entries) = services.value.as_map_mut() else { return };
+        let names: Vec<String> =
+            entries.iter().filter(|e| e.value.get("extends").is_some()).map(|e| e.key.name.clone()).collect();
+        for name in names {
+            let mut chain = Vec::new();
+            self.extend_service(entries, &name, file, ctx, &mut chain, depth);
+        }
+    }
+
+    /// Resolves `extends` of one service (recursively), merging the base under it.
+    fn extend_service(
+        &mut self,
+        services: &mut [Entry],
+        name: &str,
+        file: FileId,
+        ctx: &mut StackCtx<'_>,
+        chain: &mut Vec<(FileId, String)>,
+        depth: usize,
+    ) {
+        let Some(idx) = services.iter().position(|e| e.key.name == name) else { return };
+        let Some(ext) = services.get(idx).and_then(|e| e.value.get("extends")).cloned() else { return };
+        let (base_name, base_file) = match &ext.kind {
+            Kind::Scalar(_) => (ext.as_str().map(str::to_owned), None),
+            Kind::Map(_) => (ext.get("service").and_then(Node::as_str).map(str::to_owned), ext.get("file").cloned()),
+            Kind::Seq(_) => (None, None),
+        };
+        let Some(base_name) = base_name else { return };
+        if chain.iter().any(|(f, n)| *f == file && n == name) || chain.len() > 32 {
+            self.findings.push(
+                Finding::new(
+                    &p::P003,
+                    ext.span,
+                    format!("circular `extends`: service `{name}` extends itself through `{base_name}`"),
+                )
+                .help("break the cycle"),
+            );
+            return;
+        }
+        chain.push((file, name.to_owned()));
+        let base: Option<Node> = match &base_file {
+            None => {
+                if services.iter().any(|e| e.key.name == base_name) {
+                    self.extend_service(services, &base_name, file, ctx, chain, depth);
+                    services.iter().find(|e| e.key.name == base_name).map(|e| e.value.clone())
+                } else {
+                    None // reported by C106
+                }
+            }
+            Some(file_node) => self.extends_base_from_file(file_node, file, &base_name, ctx, chain, depth),
+        };
+        chain.pop();
+        let Some(mut base) = base else { return };
+        if let Some(m) = base.as_map_mut() {
+            m.retain(|e| e.key.name != "extends");
+        }
+        let Some(entry) = services.get_mut(idx) else { return };
+        let mut local = entry.value.clone();
+        if let Some(m) = local.as_map_mut() {
+            m.retain(|e| e.key.name != "extends");
+        }
+        let mut errors = Vec::new();
+        merge::merge_service(&mut base, local, &mut errors);
+        for e in errors {
+            self.findings.push(
+                Finding::new(&p::P003, e.node, format!("cannot override `{}` of the extended service", e.path))
+                    .help("use the same form (list or mapping) as the base service"),
+            );
+        }
+        base.span = entry.value.span;
+        entry.value = base;
+        let file_text = base_file.as_ref().and_then(Node::as_str).map(str::to_owned);
+        ctx.extended.push((
+            name.to_owned(),
+            crate::model::Extends { span: ext.span, service: base_name, file: file_text, resolved: true },
+        ));
+    }
+
+    fn extends_base_from_file(
+        &mut self,
+        file_node: &Node,
+        from: FileId,
+        base_name: &str,
+        ctx: &mut StackCtx<'_>,
+        chain: &mut Vec<(FileId, String)>,
+        depth: usize,
+    ) -> Option<Node> {
+        let written = file_node.as_str()?;
+        let path = resolve_path(ctx.dirs.base_dir(from), written);
+        if depth >= self.opts.max_include_depth {
+            self.findings.push(
+                Finding::new(
+                    &p::P003,
+                    file_node.span,
+                    format!("`extends` chain deeper than {} files (limit)", self.opts.max_include_depth),
+                )
+                .help("shorten the chain"),
+            );
+            return None;
+        }
+        if !path.exists() {
+            self.findings.push(
+                Finding::new(&p::P008, file_node.span, format!("`extends.file` `{written}` does not exist"))
+                    .help("fix the path (it is relative to the file that holds `extends`)"),
+            );
+            return None;
+        }
+        let (id, docs) = self.compose_file(&path);
+        let docs = docs?;
+        ctx.extra_files.push(id);
+        let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        ctx.dirs.map.entry(id).or_insert(dir);
+        let mut merged =
+            Node { span: Span::file_start(id), tag: yaml::Tag::None, kind: Kind::Map(Vec::new()), via_alias: None };
+        for doc in docs.iter() {
+            let mut doc = doc.clone();
+            if doc.as_map().is_none() {
+                continue;
+            }
+            let mut problems = Vec::new();
+            interpolate::interpolate_document(&mut doc, ctx.vars, ctx.undefined(), &mut problems);
+            self.report_interpolation(problems, ctx.required_is_error);
+            self.merge(&mut merged, doc);
+        }
+        let services = merged.as_map_mut()?.iter_mut().find(|e| e.key.name == "services")?.value.as_map_mut()?;
+        self.extend_service(services, base_name, id, ctx, chain, depth + 1);
+        // A base service missing from the file is C106's.
+        services.iter().find(|e| e.key.name == base_name).map(|e| e.value.clone())
+    }
+
+    fn apply_include(&mut self, doc: &mut Node, file: FileId, ctx: &mut StackCtx<'_>, depth: usize) {
+        let Some(map) = doc.as_map_mut() else { return };
+        let Some(pos) = map.iter().position(|e| e.key.name == "include") else { return };
+        let include = map.remove(pos);
+        let items: Vec<Node> = match include.value.kind {
+            Kind::Seq(items) => items,
+            _ => return, // schema check reports it
+        };
+        for item in items {
+            let (paths, project_dir, env_files): (Vec<Node>, Option<Node>, Vec<Node>) = match &item.kind {
+                Kind::Scalar(_) => (vec![item.clone()], None, Vec::new()),
+                Kind::Map(_) => {
+                    let list = |n: Option<&Node>| match n.map(|n| &n.kind) {
+                        Some(Kind::Seq(v)) => v.clone(),
+                        Some(Kind::Scalar(_)) => n.cloned().into_iter().collect(),
+                        _ => Vec::new(),
+                    };
+                    (list(item.get("path")), item.get("project_directory").cloned(), list(item.get("env_file")))
+                }
+                Kind::Seq(_) => continue,
+            };
+            let base = ctx.dirs.base_dir(file).to_path_buf();
+            let resolved: Vec<(PathBuf, Span)> =
+                paths.iter().filter_map(|n| Some((resolve_path(&base, n.as_str()?), n.span))).collect();
+            let Some((first, first_span)) = resolved.first().cloned() else { continue };
+            if depth >= self.opts.max_include_depth || ctx.include_chain.contains(&first) {
+                self.findings.push(
+                    Finding::new(
+                        &p::P003,
+                        first_span,
+                        format!("include cycle: `{}` is already being loaded", first.display()),
+                    )
+                    .help("remove the cycle"),
+                );
+                continue;
+            }
+            let sub_dir = match project_dir.as_ref().and_then(Node::as_str) {
+                Some(d) => resolve_path(&base, d),
+                None => first.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            };
+            // The included project's own env file gives defaults; the including project's env wins.
+            let env_paths: Vec<PathBuf> = if env_files.is_empty() {
+                vec![sub_dir.join(".env")]
+            } else {
+                env_files.iter().filter_map(|n| Some(resolve_path(&base, n.as_str()?))).collect()
+            };
+            let mut sub_vars: HashMap<String, VarDef> = HashMap::new();
+            for ep in env_paths {
+                if let Some(id) = self.env_file(&ep, EnvRole::Env)
+                    && let Some(model) = self.model.env_file(id).cloned()
+                {
+                    let text = self.model.db.get(id).map(|f| f.text.clone()).unwrap_or_else(|| Arc::from(""));
+                    for entry in &model.entries {
+                        let Some(v) = &entry.value else { continue };
+                        let (value, known, info) = interpolate_env_value(v, &text, &|name| {
+                            ctx.vars
+                                .get(name)
+                                .or_else(|| sub_vars.get(name))
+                                .map(|d| (d.value.as_deref(), d.origin.clone()))
+                        });
+                        sub_vars.insert(
+                            entry.key.clone(),
+                            VarDef {
+                                value: known.then_some(value),
+                                origin: Origin::EnvFile { key: entry.key_span, value: v.span },
+                                interp: info,
+                            },
+                        );
+                    }
+                }
+            }
+            for (k, v) in ctx.vars {
+                sub_vars.insert(k.clone(), v.clone());
+            }
+            let mut sub = StackCtx {
+                vars: &sub_vars,
+                dirs: Dirs { map: ctx.dirs.map.clone(), fallback: sub_dir.clone() },
+                extra_files: Vec::new(),
+                extended: Vec::new(),
+                include_chain: ctx.include_chain.clone(),
+                required_is_error: ctx.required_is_error,
+            };
+            sub.include_chain.push(first.clone());
+            let mut sub_dict =
+                Node { span: Span::default(), tag: yaml::Tag::None, kind: Kind::Map(Vec::new()), via_alias: None };
+            for (path, span) in &resolved {
+                if !path.exists() {
+                    self.findings.push(
+                        Finding::new(&p::P008, *span, format!("included file `{}` does not exist", path.display()))
+                            .help("fix the path (relative to the including file's project directory)"),
+                    );
+                    continue;
+                }
+                let (id, docs) = self.compose_file(path);
+                sub.extra_files.push(id);
+                sub.dirs.map.insert(id, sub_dir.clone());
+                let Some(docs) = docs else { continue };
+                for d in docs.iter() {
+                    if let Some(d) = self.process_doc(d.clone(), id, &mut sub, depth + 1) {
+                        self.merge(&mut sub_dict, d);
+                    }
+                }
+            }
+            ctx.extra_files.append(&mut sub.extra_files);
+            ctx.extended.append(&mut sub.extended);
+            for (id, dir) in sub.dirs.map {
+                ctx.dirs.map.entry(id).or_insert(dir);
+            }
+            self.import_resources(doc, sub_dict);
+        }
+    }
+
+    fn import_resources(&mut self, doc: &mut Node, imported: Node) {
+        let Kind::Map(imported) = imported.kind else { return };
+        let Some(map) = doc.as_map_mut() else { return };
+        for section in imported {
+            if !matches!(
+                section.key.name.as_str(),
+                "services" | "volumes" | "networks" | "secrets" | "configs" | "models"
+            ) {
+                continue;
+            }
+            let Kind::Map(items) = section.value.kind else { continue };
+            let target = match map.iter().position(|e| e.key.name == section.key.name) {
+                Some(i) => i,
+                None => {
+                    map.push(Entry {
+                        key: Key { name: section.key.name.clone(), span: section.key.span },
+                        value: Node {
+                            span: section.value.span,
+                            tag: yaml::Tag::None,
+                            kind: Kind::Map(Vec::new()),
+                            via_alias: None,
+                        },
+                        via_merge: None,
+                    });
+                    map.len() - 1
+                }
+            };
+            let Some(Entry { value: target_node, .. }) = map.get_mut(target) else { continue };
+            if target_node.is_null() {
+                target_node.kind = Kind::Map(Vec::new());
+            }
+            let Some(existing) = target_node.as_map_mut() else { continue };
+            for item in items {
+                match existing.iter().find(|e| e.key.name == item.key.name) {
+                    Some(local) => {
+                        if !merge::same_tree(&local.value, &item.value) {
+                            let (span, name) = (local.key.span, local.key.name.clone());
+                            self.findings.push(
+                                Finding::new(
+                                    &p::P003,
+                                    span,
+                                    format!("{}.{name} conflicts with imported resource", section.key.name),
+                                )
+                                .related(item.key.span, "imported definition")
+                                .help("rename one of them: Docker Compose up to 2.40 refuses the conflict"),
+                            );
+                        }
+                    }
+                    None => existing.push(item),
+                }
+            }
+        }
+    }
+
+    /// Compose's "neither an image nor a build context" (P003), for complete stacks only.
+    fn report_incomplete_services(&mut self, stack: &Stack) {
+        if !stack.loaded || stack.fragment {
+            return;
+        }
+        for s in stack.active_services() {
+            if s.image.is_none()
+                && s.build.is_none()
+                && s.node.get("provider").is_none()
+                && s.extends.as_ref().is_none_or(|e| e.resolved)
+            {
+                self.findings.push(
+                    Finding::new(
+                        &p::P003,
+                        s.name_span,
+                        format!("service `{}` has neither an image nor a build context", s.name),
+                    )
+                    .help("add `image:` or `build:` (compose refuses the project otherwise)"),
+                );
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- container environment
+
+    /// The container environment of a service: `env_file:` files in order (last wins), then
+    /// `environment:` on top (semantics.md §1.8). Also resolves the env file references.
+    fn service_environment(
+        &mut self,
+        svc: &crate::model::Service,
+        vars: &HashMap<String, VarDef>,
+    ) -> (Vec<EnvVar>, Vec<crate::model::EnvFileRef>) {
+        // Declared `environment:` (later duplicates win).
+        let mut declared: Vec<EnvVar> = Vec::new();
+        if let Some(node) = svc.node.get("environment") {
+            for e in key_value_entries(node) {
+                let var = if e.value.is_null() {
+                    match vars.get(&e.key.name) {
+                        Some(def) => EnvVar {
+                            key: e.key.name.clone(),
+                            key_span: e.key.span,
+                            value: Some(def.value.clone().unwrap_or_default()),
+                            known: def.value.is_some(),
+                            value_span: def.origin.key_span().unwrap_or(e.key.span),
+                            source: EnvSource::Inherited,
+                            origin: Some(def.origin.clone()),
+                            interp: def.interp.clone(),
+                            overrides: Vec::new(),
+                        },
+                        None => EnvVar {
+                            key: e.key.name.clone(),
+                            key_span: e.key.span,
+                            value: None,
+                            known: true,
+                            value_span: e.key.span,
+                            source: EnvSource::Environment,
+                            origin: None,
+                            interp: None,
+                            overrides: Vec::new(),
+                        },
+                    }
+                } else {
+                    let t = convert::text(&e.value);
+                    EnvVar {
+                        key: e.key.name.clone(),
+                        key_span: e.key.span,
+                        value: Some(t.as_ref().map(|t| t.value.clone()).unwrap_or_default()),
+                        known: t.as_ref().is_none_or(|t| t.known),
+                        value_span: e.value.span,
+                        source: EnvSource::Environment,
+                        origin: None,
+                        interp: t.and_then(|t| t.interp),
+                        overrides: Vec::new(),
+                    }
+                };
+                match declared.iter_mut().find(|d| d.key == var.key) {
+                    Some(d) => *d = var,
+                    None => declared.push(var),
+                }
+            }
+        }
+        // env_file: entries.
+        let mut refs = svc.env_files.clone();
+        let mut from_files: Vec<EnvVar> = Vec::new();
+        for r in refs.iter_mut() {
+            let (id, stand_in) = match self.env_or_stand_in(&r.resolved, r.span) {
+                EnvLookup::Found(id) => (id, false),
+                EnvLookup::StandIn(id) => (id, true),
+                EnvLookup::Missing => {
+                    if r.required && svc.active {
+                        self.findings
+                            .push(Finding::new(&p::P008, r.span, format!("env file `{}` not found", r.path)).help(
+                                "create it (a template next to it would stand in), or mark it `required: false`",
+                            ));
+                    }
+                    continue;
+                }
+            };
+            r.file = Some(id);
+            r.stand_in = stand_in;
+            let Some(model) = self.model.env_file(id).cloned() else { continue };
+            let text = self.model.db.get(id).map(|f| f.text.clone()).unwrap_or_else(|| Arc::from(""));
+            for entry in &model.entries {
+                let var = if stand_in {
+                    EnvVar {
+                        key: entry.key.clone(),
+                        key_span: entry.key_span,
+                        value: Some(String::new()),
+                        known: false,
+                        value_span: entry.key_span,
+                        source: EnvSource::EnvFile,
+                        origin: Some(Origin::Template { key: entry.key_span }),
+                        interp: None,
+                        overrides: Vec::new(),
+                    }
+                } else {
+                    let lookup = |name: &str| -> Option<(Option<&str>, Origin)> {
+                        if let Some(d) = vars.get(name) {
+                            return Some((d.value.as_deref(), d.origin.clone()));
+                        }
+                        if let Some(d) = declared.iter().find(|d| d.key == name && d.value.is_some()) {
+                            return Some((
+                                d.known.then_some(d.value.as_deref().unwrap_or_default()),
+                                Origin::EnvFile { key: d.key_span, value: d.value_span },
+                            ));
+                        }
+                        from_files.iter().find(|d| d.key == name).map(|d| {
+                            (
+                                d.known.then_some(d.value.as_deref().unwrap_or_default()),
+                                Origin::EnvFile { key: d.key_span, value: d.value_span },
+                            )
+                        })
+                    };
+                    match &entry.value {
+                        None => match lookup(&entry.key) {
+                            Some((value, origin)) => EnvVar {
+                                key: entry.key.clone(),
+                                key_span: entry.key_span,
+                                value: Some(value.unwrap_or_default().to_owned()),
+                                known: value.is_some(),
+                                value_span: entry.key_span,
+                                source: EnvSource::EnvFile,
+                                origin: Some(origin),
+                                interp: None,
+                                overrides: Vec::new(),
+                            },
+                            None => continue,
+                        },
+                        Some(v) if r.raw_format => EnvVar {
+                            key: entry.key.clone(),
+                            key_span: entry.key_span,
+                            value: Some(text.get(v.raw_span.range()).unwrap_or_default().to_owned()),
+                            known: true,
+                            value_span: v.raw_span,
+                            source: EnvSource::EnvFile,
+                            origin: Some(Origin::EnvFile { key: entry.key_span, value: v.raw_span }),
+                            interp: None,
+                            overrides: Vec::new(),
+                        },
+                        Some(v) => {
+                            let (value, known, info) = interpolate_env_value(v, &text, &lookup);
+                            EnvVar {
+                                key: entry.key.clone(),
+                                key_span: entry.key_span,
+                                value: Some(value),
+                                known,
+                                value_span: v.span,
+                                source: EnvSource::EnvFile,
+                                origin: Some(Origin::EnvFile { key: entry.key_span, value: v.span }),
+                                interp: info,
+                                overrides: Vec::new(),
+                            }
+                        }
+                    }
+                };
+                match from_files.iter_mut().find(|d| d.key == var.key) {
+                    Some(d) => {
+                        let mut var = var;
+                        var.overrides.push(d.key_span);
+                        var.overrides.append(&mut d.overrides);
+                        *d = var;
+                    }
+                    None => from_files.push(var),
+                }
+            }
+        }
+        // `environment:` wins over env files, even with an empty or inherited-but-unset value.
+        let mut out = from_files;
+        for d in declared {
+            match out.iter_mut().find(|x| x.key == d.key) {
+                Some(x) => {
+                    let mut d = d;
+                    d.overrides.push(x.key_span);
+                    d.overrides.append(&mut x.overrides);
+                    *x = d;
+                }
+                None => out.push(d),
+            }
+        }
+        (out, refs)
+    }
+}
+
+/// Variables a login shell always exports (bash's `UID`/`GID` are not exported, so they are not here).
+const SHELL_VARS: &[&str] = &["HOME", "PWD", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "TERM"];
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".to_owned(),
+        _ => {
+            let s = e.to_string();
+            if s.contains("symbolic links") || s.contains("os error 40") {
+                "cannot be read: too many levels of symbolic links (a symlink loop?)".to_owned()
+            } else {
+                format!("cannot be read: {s}")
+            }
+        }
+    }
+}
+
+/// A template in the env file's directory whose target is that env file.
+fn find_template(env_path: &Path) -> Option<PathBuf> {
+    let dir = env_path.parent()?;
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let name = env_path.file_name()?.to_string_lossy().into_owned();
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| discover::template_target(&e.file_name().to_string_lossy()).is_some_and(|t| t == name))
+        .map(|e| normalize(&e.path()))
+        .collect();
+    candidates.sort();
+    candidates.into_iter().next()
+}
+
+/// A compose document that only makes sense on top of another file: some service has neither `image`,
+/// `build` nor `extends`.
+fn is_overlay(doc: &Node) -> bool {
+    let Some(services) = doc.get("services").and_then(Node::as_map) else { return doc.as_map().is_some() };
+    services.iter().any(|s| {
+        s.value.as_map().is_some_and(|m| {
+            !m.iter().any(|e| matches!(e.key.name.as_str(), "image" | "build" | "extends" | "provider"))
+        })
+    })
+}
+
+/// Compose's project name normalization: lowercase, keep `[a-z0-9_-]`, strip leading `_`/`-`.
+pub fn normalize_project_name(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let kept: String =
+        lower.chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-').collect();
+    kept.trim_start_matches(['_', '-']).to_owned()
+}
+
+/// Interpolates an env-file value (unless single-quoted) with `lookup` (which gives the value, None when
+/// unknown, and its origin). Returns the value, whether it is known, and its record.
+/// Looks a variable up: its value (None when unknown) and where it is defined.
+type EnvLookupFn<'a> = dyn Fn(&str) -> Option<(Option<&'a str>, Origin)> + 'a;
+
+fn interpolate_env_value<'a>(
+    v: &EnvValue,
+    _text: &str,
+    lookup: &EnvLookupFn<'a>,
+) -> (String, bool, Option<Box<InterpInfo>>) {
+    if !v.interpolate || !interp::needs_interpolation(&v.text) {
+        return (v.text.clone(), true, None);
+    }
+    let result = interp::interpolate(&v.text, &|name| match lookup(name) {
+        None => Lookup::Undefined,
+        Some((Some(val), _)) => Lookup::Known(val),
+        Some((None, _)) => Lookup::Unknown,
+    });
+    let map = |r: &std::ops::Range<usize>| if v.verbatim { v.span.sub(r.start, r.end) } else { v.span };
+    let uses = result
+        .uses
+        .iter()
+        .map(|u| VarRef {
+            name: u.name.clone(),
+            span: map(&u.range),
+            op: u.op,
+            state: match u.lookup {
+                interp::LookupState::Undefined => VarState::Undefined,
+                interp::LookupState::Known => VarState::Known,
+                interp::LookupState::Unknown => VarState::Unknown,
+            },
+            origin: lookup(&u.name).map(|(_, o)| o),
+            contributes: u.contributes,
+        })
+        .collect();
+    let info = InterpInfo { template: v.text.clone(), known: result.known, uses };
+    (result.value, result.known, Some(Box::new(info)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_names_normalize() {
+        assert_eq!(normalize_project_name("My.App"), "myapp");
+        assert_eq!(normalize_project_name("_x-Y"), "x-y");
+        assert_eq!(normalize_project_name("Ünïcode"), "ncode");
+    }
+}

@@ -1,0 +1,256 @@
+//! The `stackcheck` command line: parses arguments, calls the library, prints, maps to an exit code
+//! (0 clean, 1 findings at or above `--fail-on`, 2 usage or internal error).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use stackcheck::finding::Severity;
+use stackcheck::load::LoadOptions;
+use stackcheck::report::{self, Format, RenderOptions};
+use stackcheck::{CheckOptions, rules};
+
+#[derive(Parser)]
+#[command(
+    name = "stackcheck",
+    version,
+    about = "Pre-deploy validator for self-hosted stacks: compose, env files, proxies, DNS"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint the stacks under PATH (the default command).
+    Check(CheckArgs),
+    /// List the rules: code, name, severity, fix, summary.
+    Rules,
+    /// Print one rule's documentation.
+    Rule {
+        /// A code (C101) or a name (host-port-conflict).
+        rule: String,
+    },
+    /// Print the resolved model as JSON (secrets masked).
+    Inspect(CheckArgs),
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Compact,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Args, Clone, Default)]
+struct CheckArgs {
+    /// Directories or files to check (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Compose files of one stack, in order (like `docker compose -f`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Interpolation env file (repeatable; replaces the project `.env`, like docker compose).
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_files: Vec<PathBuf>,
+    /// Project name (like `docker compose -p`).
+    #[arg(short = 'p', long = "project-name")]
+    project_name: Option<String>,
+    /// Activate a profile (repeatable; `*` for all).
+    #[arg(long = "profile")]
+    profiles: Vec<String>,
+    /// Rules to enable: codes, names or prefixes (`C1`), comma-separated; default ALL.
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Rules to disable: codes, names or prefixes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Exit 1 when a finding reaches this severity.
+    #[arg(long = "fail-on", value_enum)]
+    fail_on: Option<FailOn>,
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// No colors (also honoured: the NO_COLOR environment variable).
+    #[arg(long = "no-color")]
+    no_color: bool,
+    /// Print findings only, no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Print counts per rule, and the suppression comments that suppressed nothing.
+    #[arg(long)]
+    statistics: bool,
+    /// Threads for loading and rules (default: all cores).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+    /// Let the process environment feed interpolation, as compose does on the server.
+    #[arg(long = "use-shell-env")]
+    use_shell_env: bool,
+    /// No template stand-ins for absent env files; `${VAR:?}` fails without an env file (for the server).
+    #[arg(long = "strict-env")]
+    strict_env: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("stackcheck: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        None => check(cli.check, false),
+        Some(Command::Check(args)) => check(args, false),
+        Some(Command::Inspect(args)) => check(args, true),
+        Some(Command::Rules) => {
+            let mut out = String::from("code  name                              severity  fix     summary\n");
+            for r in rules::ALL {
+                out.push_str(&format!(
+                    "{:<5} {:<33} {:<9} {:<7} {}\n",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.fix.as_str(),
+                    r.summary()
+                ));
+            }
+            print(&out, None)
+        }
+        Some(Command::Rule { rule }) => match rules::find(&rule) {
+            Some(r) => print(r.doc, None),
+            None => Err(format!("no rule `{rule}` (`stackcheck rules` lists them)")),
+        },
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "stackcheck", &mut buf);
+            print(&String::from_utf8_lossy(&buf), None)
+        }
+    }
+}
+
+fn print(s: &str, output: Option<&PathBuf>) -> Result<u8, String> {
+    match output {
+        Some(path) => std::fs::write(path, s).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = stdout.write_all(s.as_bytes());
+            let _ = stdout.flush();
+        }
+    }
+    Ok(0)
+}
+
+fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
+    for s in args.select.iter().chain(&args.ignore) {
+        if !rules::is_known_selector(s) {
+            return Err(format!("unknown rule selector `{s}` (use a code like C101, a name, or a prefix like C1)"));
+        }
+    }
+    if let Some(j) = args.jobs {
+        if j == 0 {
+            return Err("--jobs must be at least 1".to_owned());
+        }
+        rayon::ThreadPoolBuilder::new().num_threads(j).build_global().map_err(|e| e.to_string())?;
+    }
+    for p in &args.paths {
+        if !p.exists() {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    let opts = CheckOptions {
+        load: LoadOptions {
+            paths: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
+            files: args.files.clone(),
+            env_files: args.env_files.clone(),
+            project_name: args.project_name.clone(),
+            profiles: args.profiles.clone(),
+            use_shell_env: args.use_shell_env,
+            strict_env: args.strict_env,
+            ..LoadOptions::default()
+        },
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let report = stackcheck::check(&opts);
+    if inspect {
+        let v = stackcheck::inspect::to_json(&report.model, &report.secrets);
+        let s = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n";
+        return print(&s, args.output.as_ref());
+    }
+    let to_tty = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_tty && !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0).clamp(60, 200));
+    let format = match args.format {
+        Some(FormatArg::Compact) => Format::Compact,
+        Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Human) | None => Format::Human,
+    };
+    let ropts = RenderOptions {
+        format,
+        color,
+        width: if to_tty { width } else { 100 },
+        suppressed: report.suppressed,
+        stacks: report.model.stacks.len(),
+        files: report.model.db.len(),
+    };
+    let mut out = report::render(&report.findings, &report.model.db, &report.secrets, &ropts);
+    if args.quiet && format == Format::Human {
+        if let Some(i) = out.trim_end().rfind('\n') {
+            out.truncate(i + 1);
+        } else {
+            out.clear();
+        }
+    }
+    if args.statistics {
+        out.push_str(&statistics(&report));
+    }
+    print(&out, args.output.as_ref())?;
+    let fail_on = match args.fail_on {
+        Some(FailOn::Warning) => Severity::Warning,
+        Some(FailOn::Info) => Severity::Info,
+        Some(FailOn::Error) | None => Severity::Error,
+    };
+    Ok(u8::from(report.failing(fail_on) > 0))
+}
+
+fn statistics(report: &stackcheck::Report) -> String {
+    let mut counts: Vec<(&str, &str, usize)> = Vec::new();
+    for f in &report.findings {
+        match counts.iter_mut().find(|c| c.0 == f.code) {
+            Some(c) => c.2 += 1,
+            None => counts.push((f.code, f.name, 1)),
+        }
+    }
+    counts.sort();
+    let mut s = String::new();
+    for (code, name, n) in counts {
+        s.push_str(&format!("{n:>5}  {code}  {name}\n"));
+    }
+    for (code, span) in &report.unused_suppressions {
+        let loc = report::locate(&report.model.db, *span);
+        s.push_str(&format!("{}:{}:{}: unused suppression `{code}`\n", loc.path, loc.line, loc.column));
+    }
+    s
+}

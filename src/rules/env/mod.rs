@@ -1,0 +1,2 @@
+pub mod duplicate_key;
+pub mod env_key_missing;

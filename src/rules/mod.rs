@@ -1,0 +1,172 @@
+//! The rule registry: one static list of every rule, sorted by code. Rules are pure functions of the
+//! loaded model; the engine runs them in parallel (rayon) and sorts the output, so it is identical at any
+//! `-j`.
+
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Severity};
+use crate::model::StackModel;
+
+pub mod compose;
+pub mod env;
+pub mod parse;
+pub mod prelude;
+
+/// Whether a rule can fix what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    None,
+    Safe,
+    Unsafe,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Safe => "safe",
+            FixAvailability::Unsafe => "unsafe",
+        }
+    }
+}
+
+pub type CheckFn = fn(&StackModel, &mut Sink);
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// The rule's documentation page (`rules/docs/<CODE>-<name>.md`).
+    pub doc: &'static str,
+    /// The check; P0xx findings come from the loader and their check does nothing.
+    pub check: CheckFn,
+}
+
+impl Rule {
+    /// The first sentence of "What it does", for `stackcheck rules`.
+    pub fn summary(&self) -> &'static str {
+        let after = self.doc.split("**What it does.**").nth(1).unwrap_or(self.doc);
+        let first = after.trim_start();
+        let end = first.find(". ").or_else(|| first.find(".\n")).map_or(first.len(), |i| i + 1);
+        first.get(..end).unwrap_or(first).trim()
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+/// Where a rule reports.
+#[derive(Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+}
+
+impl Sink {
+    pub fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+}
+
+/// The catalog order of the categories: load, compose, env, credentials, proxies, Traefik, migrations,
+/// DNS, hardening.
+pub const CATEGORIES: &str = "PCEXNTMDS";
+
+/// Sort key of a code in catalog order (`P001` < `C101` < `E201`...).
+pub fn code_order(code: &str) -> (usize, &str) {
+    let cat = code.chars().next().and_then(|c| CATEGORIES.find(c)).unwrap_or(CATEGORIES.len());
+    (cat, code.get(1..).unwrap_or(""))
+}
+
+/// Every rule, sorted by code in catalog order.
+pub static ALL: &[&Rule] = &[
+    &parse::P001,
+    &parse::P002,
+    &parse::P003,
+    &parse::P004,
+    &parse::P008,
+    &parse::P009,
+    &parse::P010,
+    &parse::P011,
+    &compose::host_port_conflict::RULE,
+    &compose::undefined_variable::RULE,
+    &compose::depends_on_unknown_service::RULE,
+    &compose::unknown_network_or_volume::RULE,
+    &compose::container_name_collision::RULE,
+    &env::env_key_missing::RULE,
+    &env::duplicate_key::RULE,
+];
+
+/// A rule by code or kebab-case name (case-insensitive code).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// Does a selector (`ALL`, a code, a name, or a code prefix like `C1` or `E`) match this rule?
+pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
+    let s = selector.trim();
+    if s.eq_ignore_ascii_case("ALL") || s == name {
+        return true;
+    }
+    let upper = s.to_ascii_uppercase();
+    !upper.is_empty() && code.starts_with(&upper) && upper.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// A selector that matches at least one rule.
+pub fn is_known_selector(selector: &str) -> bool {
+    ALL.iter().any(|r| selector_matches(selector, r.code, r.name))
+}
+
+/// Runs the given rules over the model in parallel; the output is sorted by the caller.
+pub fn run(model: &StackModel, rules: &[&'static Rule]) -> Vec<Finding> {
+    rules
+        .par_iter()
+        .flat_map_iter(|r| {
+            let mut sink = Sink::default();
+            (r.check)(model, &mut sink);
+            sink.findings
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_unique_and_well_named() {
+        for pair in ALL.windows(2) {
+            assert!(code_order(pair[0].code) < code_order(pair[1].code), "{} before {}", pair[0].code, pair[1].code);
+        }
+        for r in ALL {
+            assert_eq!(r.code.len(), 4, "{}", r.code);
+            assert!(r.code.chars().next().is_some_and(|c| CATEGORIES.contains(c)), "{}", r.code);
+            assert!(r.code[1..].chars().all(|c| c.is_ascii_digit()), "{}", r.code);
+            assert!(r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", r.name);
+            let title = format!("# {} {}", r.code, r.name);
+            assert!(r.doc.starts_with(&title), "{} doc must start with `{title}`", r.code);
+            for lead in
+                ["**What it does.**", "**Why it matters.**", "**Example.**", "**Fix.**", "**Stays silent when.**"]
+            {
+                assert!(r.doc.contains(lead), "{} doc lacks {lead}", r.code);
+            }
+            assert!(!r.summary().is_empty());
+        }
+    }
+
+    #[test]
+    fn selectors() {
+        assert!(selector_matches("C1", "C101", "host-port-conflict"));
+        assert!(selector_matches("c101", "C101", "host-port-conflict"));
+        assert!(selector_matches("host-port-conflict", "C101", "host-port-conflict"));
+        assert!(selector_matches("ALL", "E207", "duplicate-key"));
+        assert!(!selector_matches("C2", "C101", "host-port-conflict"));
+        assert!(!selector_matches("", "C101", "host-port-conflict"));
+        assert!(is_known_selector("E2"));
+        assert!(!is_known_selector("Z999"));
+    }
+}

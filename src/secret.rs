@@ -1,0 +1,316 @@
+//! Secrets never leave stackcheck in clear (rules.md "Secrets"): values of secret-named keys, the password
+//! part of URLs and `--requirepass` arguments are masked in every output format, snippets included.
+//! Two values are told apart by their source, length and a short hash, never by their content.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Does a variable name denote a secret (`*SECRET*`, `*PASSWORD*`, `*_KEY`, `*TOKEN*`...)?
+/// Public keys (`*_PUBLIC_KEY`, `*PUBLISHABLE*`) are not secrets.
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_uppercase();
+    if k.contains("PUBLIC") || k.contains("PUBLISHABLE") {
+        return false;
+    }
+    const PARTS: [&str; 9] =
+        ["SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "TOKEN", "PRIVATE", "CREDENTIAL", "APIKEY", "API_KEY"];
+    PARTS.iter().any(|p| k.contains(p))
+        || k.ends_with("_KEY")
+        || k.ends_with("_PASS")
+        || k.ends_with("_PWD")
+        || k == "KEY"
+        || k.ends_with("_AUTH")
+}
+
+/// A secret value: its `Display` masks it (`•••• (32 chars)`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", mask(&self.0))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", mask(&self.0))
+    }
+}
+
+/// `•••• (N chars)`, or `(empty)`.
+pub fn mask(value: &str) -> String {
+    match value.chars().count() {
+        0 => "(empty)".to_owned(),
+        n => format!("•••• ({n} chars)"),
+    }
+}
+
+/// First 6 hex digits of the SHA-256 of a value, to tell two equal-length secrets apart.
+pub fn fingerprint(value: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(value.as_bytes());
+    digest.iter().take(3).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Masks the password of every `scheme://user:password@host` in a string.
+pub fn mask_url_passwords(s: &str) -> Cow<'_, str> {
+    if !s.contains("://") {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let auth_end = tail.find(['/', '?', '#', ' ', '"', '\'']).unwrap_or(tail.len());
+        let authority = tail.get(..auth_end).unwrap_or("");
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(authority.get(..=colon).unwrap_or(""));
+                out.push_str("••••");
+                out.push_str(authority.get(at..).unwrap_or(""));
+            }
+            _ => out.push_str(authority),
+        }
+        rest = tail.get(auth_end..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Is this value only references to variables (`${REDIS_PASSWORD}`, `$TOKEN`)? Those are safe to show.
+fn only_references(v: &str) -> bool {
+    let v = v.trim().trim_matches(['"', '\'']);
+    if v.is_empty() || !v.contains('$') {
+        return false;
+    }
+    let mut rest = v;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("${") {
+            match r.find('}') {
+                Some(end) => rest = r.get(end + 1..).unwrap_or(""),
+                None => return false,
+            }
+        } else if let Some(r) = rest.strip_prefix('$') {
+            let n = r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(r.len());
+            if n == 0 {
+                return false;
+            }
+            rest = r.get(n..).unwrap_or("");
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// A copy of a file's text with every secret replaced by `*` of the same byte length (so spans and
+/// line/column stay valid), for source snippets. None when the text holds no secret.
+pub fn mask_source(text: &str) -> Option<String> {
+    let mut bytes: Vec<u8> = text.as_bytes().to_vec();
+    let mut changed = false;
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        for (start, end) in secret_ranges_in_line(line) {
+            for b in bytes.iter_mut().take(offset + end).skip(offset + start) {
+                *b = b'*';
+                changed = true;
+            }
+        }
+        offset += line.len();
+    }
+    if !changed {
+        return None;
+    }
+    // Whole characters were replaced byte by byte with ASCII, so the result is valid UTF-8.
+    String::from_utf8(bytes).ok()
+}
+
+/// Byte ranges (within the line) of secret values: `KEY=value`, `KEY: value`, `- KEY=value`,
+/// `--requirepass value`, URL passwords.
+fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let body = line.trim_end_matches(['\n', '\r']);
+    let trimmed = body.trim_start();
+    let indent = body.len() - trimmed.len();
+    if !trimmed.starts_with('#') {
+        // `- KEY=value` (YAML list item) / `export KEY=value` / `KEY=value` / `KEY: value`
+        let item = trimmed.strip_prefix("- ").map_or(trimmed, str::trim_start);
+        let item = item.strip_prefix("export ").unwrap_or(item);
+        let item_off = body.len() - item.len();
+        let key_end =
+            item.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')).unwrap_or(item.len());
+        let key = item.get(..key_end).unwrap_or("").trim_matches(['"', '\'']);
+        let after = item.get(key_end..).unwrap_or("");
+        let sep = after.trim_start().chars().next();
+        if !key.is_empty() && matches!(sep, Some('=' | ':')) && is_secret_key(key) {
+            let sep_pos = key_end + (after.len() - after.trim_start().len());
+            let value = item.get(sep_pos + 1..).unwrap_or("");
+            let lead = value.len() - value.trim_start().len();
+            let v = value.trim_start();
+            // Stop at an inline comment.
+            let v_end = v.find(" #").unwrap_or(v.len());
+            let v = v.get(..v_end).unwrap_or(v).trim_end();
+            let (qs, qe) = if v.len() >= 2
+                && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
+            {
+                (1, 1)
+            } else {
+                (0, 0)
+            };
+            if !v.is_empty() && !only_references(v) {
+                let start = item_off + sep_pos + 1 + lead + qs;
+                let end = item_off + sep_pos + 1 + lead + v.len() - qe;
+                if end > start {
+                    out.push((start, end));
+                }
+            }
+        }
+        let _ = indent;
+    }
+    // `--requirepass value` / `--password value` / `-a value` in commands.
+    for flag in ["--requirepass", "--password", "--masterauth"] {
+        let mut from = 0;
+        while let Some(i) = body.get(from..).and_then(|b| b.find(flag)) {
+            let at = from + i + flag.len();
+            let rest = body.get(at..).unwrap_or("");
+            let rest_trim = rest.trim_start_matches([' ', '=', '"', '\'', ',']);
+            let start = at + (rest.len() - rest_trim.len());
+            let len = rest_trim.find([' ', '"', '\'', ',', ']']).unwrap_or(rest_trim.len());
+            let word = rest_trim.get(..len).unwrap_or("");
+            if len > 0 && !only_references(word) {
+                out.push((start, start + len));
+            }
+            from = at;
+        }
+    }
+    // URL passwords.
+    let mut from = 0;
+    while let Some(i) = body.get(from..).and_then(|b| b.find("://")) {
+        let auth_start = from + i + 3;
+        let tail = body.get(auth_start..).unwrap_or("");
+        let auth_end = tail.find(['/', '?', '#', ' ', '"', '\'']).unwrap_or(tail.len());
+        let authority = tail.get(..auth_end).unwrap_or("");
+        if let (Some(at), Some(colon)) = (authority.rfind('@'), authority.find(':'))
+            && colon < at
+            && !only_references(authority.get(colon + 1..at).unwrap_or(""))
+        {
+            out.push((auth_start + colon + 1, auth_start + at));
+        }
+        from = auth_start + auth_end.max(1);
+    }
+    out
+}
+
+/// Every secret value known in a run, to scrub from free text (messages, help, JSON) as a last line of
+/// defence: rules should never put a secret in a message in the first place.
+#[derive(Default, Clone)]
+pub struct SecretSet {
+    values: Vec<String>,
+}
+
+impl SecretSet {
+    pub fn add(&mut self, value: &str) {
+        let v = value.trim().trim_matches(['"', '\'']);
+        // Short values (`1`, `no`, `example`) would scrub ordinary words out of paths and names; the
+        // snippets mask every value of a secret-named key whatever its length.
+        if v.chars().count() >= 8 && !only_references(v) && !self.values.iter().any(|x| x == v) {
+            self.values.push(v.to_owned());
+        }
+    }
+
+    /// Collects the secrets of a text with [`mask_source`]'s rules.
+    pub fn add_from_source(&mut self, text: &str) {
+        for line in text.split_inclusive('\n') {
+            for (s, e) in secret_ranges_in_line(line) {
+                if let Some(v) = line.get(s..e) {
+                    self.add(v);
+                }
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        let mut out: Cow<'a, str> = mask_url_passwords(s);
+        // Longest first, so a secret containing another is replaced whole.
+        let mut values: Vec<&String> = self.values.iter().collect();
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        for v in values {
+            if out.contains(v.as_str()) {
+                out = Cow::Owned(out.replace(v.as_str(), "••••"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        for k in [
+            "REDIS_PASSWORD",
+            "JWT_SECRET",
+            "STRIPE_SECRET_KEY",
+            "GITHUB_TOKEN",
+            "API_KEY",
+            "SECRET_KEY_BASE",
+            "DB_PASS",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in ["STRIPE_PUBLIC_KEY", "NEXT_PUBLIC_API_URL", "PORT", "DATABASE_HOST", "KEYCLOAK_URL"] {
+            assert!(!is_secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn masks_keep_length_and_references() {
+        let text = "REDIS_PASSWORD=hunter2hunter2\nPORT=8080\nJWT_SECRET=\"abc def\"  # note\nDB_PASSWORD=${DB_PASS}\n";
+        let masked = mask_source(text).expect("masked");
+        assert_eq!(masked.len(), text.len());
+        assert!(!masked.contains("hunter2"));
+        assert!(!masked.contains("abc def"));
+        assert!(masked.contains("PORT=8080"));
+        assert!(masked.contains("${DB_PASS}"));
+        assert!(masked.contains("# note"));
+    }
+
+    #[test]
+    fn masks_yaml_forms_urls_and_flags() {
+        let text = "    environment:\n      - POSTGRES_PASSWORD=s3cretpw\n      API_TOKEN: 'tok-123456'\n      DATABASE_URL: postgres://app:dbpass99@db:5432/app\n    command: redis-server --requirepass r3dispass --appendonly yes\n";
+        let masked = mask_source(text).expect("masked");
+        for s in ["s3cretpw", "tok-123456", "dbpass99", "r3dispass"] {
+            assert!(!masked.contains(s), "{s} leaked: {masked}");
+        }
+        assert!(masked.contains("--appendonly yes"));
+        assert!(masked.contains("postgres://app:"));
+        assert!(masked.contains("@db:5432/app"));
+    }
+
+    #[test]
+    fn scrub_and_urls() {
+        let mut set = SecretSet::default();
+        set.add("hunter2hunter2");
+        set.add("short");
+        assert_eq!(set.scrub("value hunter2hunter2 here"), "value •••• here");
+        assert_eq!(set.scrub("a short word"), "a short word");
+        assert_eq!(mask_url_passwords("redis://:pw@redis:6379/0"), "redis://:••••@redis:6379/0");
+        assert_eq!(mask_url_passwords("https://example.com/x"), "https://example.com/x");
+    }
+
+    #[test]
+    fn sha256_known_vector() {
+        assert_eq!(fingerprint("abc"), "ba7816");
+        assert_eq!(fingerprint(""), "e3b0c4");
+        assert_eq!(mask("abcd"), "•••• (4 chars)");
+        assert_eq!(format!("{}", Secret("xyz".into())), "•••• (3 chars)");
+    }
+}

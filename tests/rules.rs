@@ -1,0 +1,80 @@
+//! The fixture runner: every rule has `fixtures/<CODE>-<name>/fires/` (the rule must fire) and
+//! `near-miss/` (it must stay silent), run with only that rule selected; the compact, human and JSON
+//! outputs of `fires/` are snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+use stackcheck::load::LoadOptions;
+use stackcheck::report::{self, Format, RenderOptions};
+use stackcheck::{CheckOptions, Report, rules};
+
+fn run_only(code: &str, dir: &Path) -> Report {
+    let opts = CheckOptions {
+        load: LoadOptions { paths: vec![dir.to_path_buf()], ..LoadOptions::default() },
+        select: vec![code.to_owned()],
+        ignore: Vec::new(),
+    };
+    stackcheck::check(&opts)
+}
+
+fn render(r: &Report, format: Format) -> String {
+    let opts = RenderOptions {
+        format,
+        color: false,
+        width: 100,
+        suppressed: r.suppressed,
+        stacks: r.model.stacks.len(),
+        files: r.model.db.len(),
+    };
+    report::render(&r.findings, &r.model.db, &r.secrets, &opts)
+}
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("fixtures")
+        .expect("fixtures/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "cases"))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_rule_has_fixtures_and_every_fixture_a_rule() {
+    let dirs = fixture_dirs();
+    for rule in rules::ALL {
+        let dir = PathBuf::from(format!("fixtures/{}-{}", rule.code, rule.name));
+        assert!(dir.join("fires").is_dir(), "{} has no {}/fires", rule.code, dir.display());
+        assert!(dir.join("near-miss").is_dir(), "{} has no {}/near-miss", rule.code, dir.display());
+    }
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let (code, rest) = name.split_once('-').unwrap();
+        let rule = rules::find(code).unwrap_or_else(|| panic!("fixture dir {name} names no rule"));
+        assert_eq!(rest, rule.name, "fixture dir {name} does not match rule name {}", rule.name);
+    }
+}
+
+#[test]
+fn fixtures_fire_and_near_misses_stay_silent() {
+    let mut failures = Vec::new();
+    for dir in fixture_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let code = name.split('-').next().unwrap().to_owned();
+        let fires = run_only(&code, &dir.join("fires"));
+        if !fires.findings.iter().any(|f| f.code == code) {
+            failures.push(format!("{code} did not fire on {}/fires", dir.display()));
+        }
+        let quiet = run_only(&code, &dir.join("near-miss"));
+        for f in quiet.findings.iter().filter(|f| f.code == code) {
+            let loc = report::locate(&quiet.model.db, f.primary.span);
+            failures.push(format!("{code} fired on its near miss: {}:{}: {}", loc.path, loc.line, f.message));
+        }
+        insta::assert_snapshot!(format!("{code}-fires-compact"), render(&fires, Format::Compact));
+        insta::assert_snapshot!(format!("{code}-fires-human"), render(&fires, Format::Human));
+        insta::assert_snapshot!(format!("{code}-fires-json"), render(&fires, Format::Json));
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
