@@ -37,6 +37,9 @@ pub struct Discovered {
     /// Env files and templates found (paths to existing files).
     pub env_files: Vec<PathBuf>,
     pub templates: Vec<PathBuf>,
+    /// Other compose-named files (`compose.backend.dist.yml`): never stacks by themselves, but they
+    /// tell which files are fragments of a multi-file deployment.
+    pub extra_compose: Vec<PathBuf>,
 }
 
 const BASE_NAMES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
@@ -53,6 +56,12 @@ pub fn compose_variant(name: &str) -> Option<&str> {
     }
     let env = rest.strip_prefix('.')?;
     (!env.is_empty() && !env.contains('.')).then_some(env)
+}
+
+/// `compose*.yml` / `docker-compose*.yaml` in general (`compose.backend.dist.yml`, `docker-compose-dev.yml`).
+pub fn is_compose_like(name: &str) -> bool {
+    (name.starts_with("compose") || name.starts_with("docker-compose"))
+        && (name.ends_with(".yml") || name.ends_with(".yaml"))
 }
 
 pub fn is_compose_name(name: &str) -> bool {
@@ -163,6 +172,9 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
             }
             let path = normalize(path);
             let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            if !is_compose_name(name) && is_compose_like(name) && entry.file_type().is_some_and(|t| t.is_file()) {
+                out.extra_compose.push(path.clone());
+            }
             if is_compose_name(name) {
                 compose_by_dir.entry(dir.clone()).or_default().push(path.clone());
                 dirs_seen.insert(dir, ());

@@ -88,7 +88,19 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for spec in &specs {
         stacks.push(l.load_stack(spec));
     }
-    mark_fragments(&mut stacks, &specs);
+    // Services that other compose-named files of the repository define with an image or a build.
+    let mut completed: HashSet<String> = HashSet::new();
+    for f in &found.extra_compose {
+        let (_, docs) = l.compose_file(f);
+        for doc in docs.iter().flat_map(|d| d.iter()) {
+            for e in doc.get("services").and_then(Node::as_map).unwrap_or_default() {
+                if e.value.get("image").is_some() || e.value.get("build").is_some() {
+                    completed.insert(e.key.name.clone());
+                }
+            }
+        }
+    }
+    mark_fragments(&mut stacks, &specs, completed);
     for stack in &stacks {
         l.report_incomplete_services(stack);
     }
@@ -121,11 +133,10 @@ fn explicit_spec(opts: &LoadOptions) -> StackSpec {
 /// A discovered stack that cannot stand alone (a service without image or build, or names that only
 /// another compose file of the repository declares) is a fragment of a multi-file deployment: rules that
 /// need the whole project skip it, and it reports no completeness errors.
-fn mark_fragments(stacks: &mut [Stack], specs: &[StackSpec]) {
+fn mark_fragments(stacks: &mut [Stack], specs: &[StackSpec], mut complete_svcs: HashSet<String>) {
     let mut declared_nets: HashSet<String> = HashSet::new();
     let mut declared_vols: HashSet<String> = HashSet::new();
     let mut declared_svcs: HashSet<String> = HashSet::new();
-    let mut complete_svcs: HashSet<String> = HashSet::new();
     for s in stacks.iter() {
         complete_svcs
             .extend(s.services.iter().filter(|v| v.image.is_some() || v.build.is_some()).map(|v| v.name.clone()));
@@ -724,6 +735,7 @@ impl<'o> Loader<'o> {
         interpolate::interpolate_document(&mut doc, ctx.vars, ctx.undefined(), &mut problems);
         self.report_interpolation(problems, ctx.required_is_error);
         let mut schema_errors = Vec::new();
+        non_string_keys(&doc, &mut Vec::new(), &mut schema_errors);
         schema::check_document(&doc, &mut schema_errors);
         for e in schema_errors {
             self.findings
@@ -1017,7 +1029,7 @@ impl<'o> Loader<'o> {
                 Some(i) => i,
                 None => {
                     map.push(Entry {
-                        key: Key { name: section.key.name.clone(), span: section.key.span },
+                        key: Key::new(section.key.name.clone(), section.key.span),
                         value: Node {
                             span: section.value.span,
                             tag: yaml::Tag::None,
@@ -1256,6 +1268,35 @@ impl<'o> Loader<'o> {
             }
         }
         (out, refs)
+    }
+}
+
+/// Compose refuses mapping keys that YAML types as numbers, booleans, null or dates.
+fn non_string_keys(node: &Node, path: &mut Vec<String>, out: &mut Vec<schema::SchemaError>) {
+    match &node.kind {
+        Kind::Map(entries) => {
+            for e in entries {
+                if !e.key.string {
+                    let at = if path.is_empty() { String::new() } else { format!(" in {}", path.join(".")) };
+                    out.push(schema::SchemaError {
+                        span: e.key.span,
+                        path: path.join("."),
+                        message: format!("non-string key{at}: {} (quote it)", e.key.name),
+                    });
+                }
+                path.push(e.key.name.clone());
+                non_string_keys(&e.value, path, out);
+                path.pop();
+            }
+        }
+        Kind::Seq(items) => {
+            for item in items {
+                path.push("[]".to_owned());
+                non_string_keys(item, path, out);
+                path.pop();
+            }
+        }
+        Kind::Scalar(_) => {}
     }
 }
 

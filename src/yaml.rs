@@ -94,6 +94,15 @@ impl Scalar {
 pub struct Key {
     pub name: String,
     pub span: Span,
+    /// false when YAML typed the key as something else (`1:`, `true:`, `2024-01-02:`): Compose refuses
+    /// such keys ("non-string key in services.a.labels: 1").
+    pub string: bool,
+}
+
+impl Key {
+    pub fn new(name: impl Into<String>, span: Span) -> Key {
+        Key { name: name.into(), span, string: true }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -623,11 +632,17 @@ impl Builder<'_> {
                 });
             }
             seen.insert(ks.text.clone(), key.span);
-            if ks.style == Style::Plain && ks.text == "<<" && matches!(key.tag, Tag::None) {
+            let merge_tag = match &key.tag {
+                Tag::None => ks.style == Style::Plain,
+                Tag::Core(t) => t == "merge",
+                _ => false,
+            };
+            if ks.text == "<<" && merge_tag {
                 merges.push((key.span, value));
                 continue;
             }
-            entries.push(Entry { key: Key { name: key_string(ks), span: key.span }, value, via_merge: None });
+            let string = ks.value == Value::Str;
+            entries.push(Entry { key: Key { name: key_string(ks), span: key.span, string }, value, via_merge: None });
         }
         for (merge_span, value) in merges {
             let sources: Vec<Node> = match value.kind {
@@ -839,28 +854,50 @@ fn is_yaml_float(s: &str) -> bool {
     i == b.len()
 }
 
-/// go-yaml's timestamp formats: `YYYY-M-D`, optionally followed by `T`/`t`/space and `H:M:S[.frac][zone]`.
+/// go-yaml's timestamp formats: `YYYY-M-D`, optionally followed by `T`/`t`/space and `H:M:S[.frac][zone]`,
+/// and only when Go's `time.Parse` accepts the date (month 1-12, a day that exists in that month,
+/// hour < 24, minute and second < 60): `2024-02-30` stays a string.
 fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let count = |from: usize| b.iter().skip(from).take_while(|c| c.is_ascii_digit()).count();
-    if count(0) != 4 || b.get(4) != Some(&b'-') {
+    let mut i = 0usize;
+    let mut number = |i: &mut usize, min: usize, max: usize| -> Option<u32> {
+        let start = *i;
+        while *i < b.len() && *i - start < max && b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        if *i - start < min {
+            return None;
+        }
+        s.get(start..*i)?.parse().ok()
+    };
+    let expect = |i: &mut usize, c: u8| -> bool {
+        if b.get(*i) == Some(&c) {
+            *i += 1;
+            true
+        } else {
+            false
+        }
+    };
+    let Some(year) = number(&mut i, 4, 4) else { return false };
+    if !expect(&mut i, b'-') {
         return false;
     }
-    let mut i = 5;
-    let m = count(i);
-    if !(1..=2).contains(&m) {
+    let Some(month) = number(&mut i, 1, 2) else { return false };
+    if !expect(&mut i, b'-') {
         return false;
     }
-    i += m;
-    if b.get(i) != Some(&b'-') {
+    let Some(day) = number(&mut i, 1, 2) else { return false };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days {
         return false;
     }
-    i += 1;
-    let d = count(i);
-    if !(1..=2).contains(&d) {
-        return false;
-    }
-    i += d;
     if i == b.len() {
         return true;
     }
@@ -868,36 +905,30 @@ fn is_timestamp(s: &str) -> bool {
         return false;
     }
     i += 1;
-    for part in 0..3 {
-        let n = count(i);
-        if !(1..=2).contains(&n) {
-            return false;
-        }
-        i += n;
-        if part < 2 {
-            if b.get(i) != Some(&b':') {
-                return false;
-            }
-            i += 1;
-        }
+    let Some(h) = number(&mut i, 1, 2) else { return false };
+    if !expect(&mut i, b':') {
+        return false;
     }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let n = count(i);
-        if n == 0 {
-            return false;
-        }
-        i += n;
+    let Some(m) = number(&mut i, 1, 2) else { return false };
+    if !expect(&mut i, b':') {
+        return false;
+    }
+    let Some(sec) = number(&mut i, 1, 2) else { return false };
+    if h > 23 || m > 59 || sec > 59 {
+        return false;
+    }
+    if expect(&mut i, b'.') && number(&mut i, 1, 9).is_none() {
+        return false;
     }
     match b.get(i) {
         None => true,
         Some(b'Z') => i + 1 == b.len(),
         Some(b'+' | b'-') => {
-            let rest = s.get(i + 1..).unwrap_or("");
-            let rb = rest.as_bytes();
-            rb.len() == 5
-                && rb.get(2) == Some(&b':')
-                && rb.iter().enumerate().all(|(k, c)| k == 2 || c.is_ascii_digit())
+            i += 1;
+            let (Some(zh), true, Some(zm)) = (number(&mut i, 2, 2), expect(&mut i, b':'), number(&mut i, 2, 2)) else {
+                return false;
+            };
+            zh < 24 && zm < 60 && i == b.len()
         }
         _ => false,
     }
@@ -996,6 +1027,13 @@ mod tests {
             ("2024-01-02", Value::Timestamp),
             ("2024-1-2T10:00:00Z", Value::Timestamp),
             ("2024-01-02x", Value::Str),
+            ("2024-02-30", Value::Str),
+            ("2024-13-45", Value::Str),
+            ("2024-02-29", Value::Timestamp),
+            ("2023-02-29", Value::Str),
+            ("2024-01-02 10:30:00", Value::Timestamp),
+            ("2024-01-02T25:00:00Z", Value::Str),
+            ("2024-01-02T10:00:00+02:00", Value::Timestamp),
             ("3.10-slim", Value::Str),
             ("-", Value::Str),
             ("1-2", Value::Str),
@@ -1045,6 +1083,16 @@ mod tests {
         // The merged value keeps the span of its definition in the anchor.
         assert_eq!(&text[q.value.span.range()], "1");
         assert!(s.get_entry("p").expect("p").via_merge.is_none());
+    }
+
+    #[test]
+    fn tagged_merge_key_merges_and_non_string_keys_are_marked() {
+        let n = parse1("x-a: &a {image: x}\ns:\n  !!merge <<: *a\n  1: one\n  true: yes\n");
+        let s = n.get("s").expect("s");
+        assert_eq!(s.get("image").and_then(Node::as_str), Some("x"));
+        let keys: Vec<(&str, bool)> =
+            s.as_map().expect("map").iter().map(|e| (e.key.name.as_str(), e.key.string)).collect();
+        assert_eq!(keys, [("1", false), ("true", false), ("image", true)]);
     }
 
     #[test]

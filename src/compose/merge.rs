@@ -241,7 +241,7 @@ fn split_key_value(item: &Node) -> Option<Entry> {
     };
     match text.split_once('=') {
         Some((k, v)) => {
-            let key = Key { name: k.to_owned(), span: sub(0, k.len()) };
+            let key = Key::new(k.to_owned(), sub(0, k.len()));
             let mut value = Node::string(v, sub(k.len() + 1, text.len()));
             if let (Kind::Scalar(dst), Some(info)) = (&mut value.kind, &s.interp) {
                 dst.interp = Some(info.clone());
@@ -252,7 +252,7 @@ fn split_key_value(item: &Node) -> Option<Entry> {
             Some(Entry { key, value, via_merge: None })
         }
         None => Some(Entry {
-            key: Key { name: text.clone(), span: sub(0, text.len()) },
+            key: Key::new(text.clone(), sub(0, text.len())),
             value: Node::null(item.span),
             via_merge: None,
         }),
@@ -268,7 +268,7 @@ fn name_map_entries(node: &Node) -> Vec<Entry> {
             .filter(|n| n.tag != Tag::Reset)
             .filter_map(|n| {
                 let name = crate::yaml::scalar_to_string(n.as_scalar()?)?;
-                Some(Entry { key: Key { name, span: n.span }, value: Node::null(n.span), via_merge: None })
+                Some(Entry { key: Key::new(name, n.span), value: Node::null(n.span), via_merge: None })
             })
             .collect(),
         Kind::Scalar(_) => Vec::new(),
@@ -290,11 +290,8 @@ fn to_build_map(node: &mut Node) {
             return;
         }
         let ctx = node.clone();
-        node.kind = Kind::Map(vec![Entry {
-            key: Key { name: "context".to_owned(), span: ctx.span },
-            value: ctx,
-            via_merge: None,
-        }]);
+        node.kind =
+            Kind::Map(vec![Entry { key: Key::new("context".to_owned(), ctx.span), value: ctx, via_merge: None }]);
     }
 }
 

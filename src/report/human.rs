@@ -117,7 +117,7 @@ fn diagnostic(f: &Finding, sources: &mut Sources<'_>, secrets: &SecretSet) -> Di
                 }
             }
             None => related.push(Diag {
-                message: format!("related: {}", sources.get(r.span.file).name()),
+                message: format!("see also {}", sources.get(r.span.file).name()),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
@@ -130,10 +130,10 @@ fn diagnostic(f: &Finding, sources: &mut Sources<'_>, secrets: &SecretSet) -> Di
     let mut help = f.help.as_deref().map(|h| secrets.scrub(h).into_owned());
     if let Some(fix) = &f.fix {
         let how = match fix.applicability {
-            Applicability::Safe => "--fix",
-            Applicability::Unsafe => "--fix --unsafe-fixes",
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
         };
-        let line = format!("fix available ({how}): {}", secrets.scrub(&fix.title));
+        let line = format!("fix ({how}): {}", secrets.scrub(&fix.title));
         help = Some(match help {
             Some(h) => format!("{h}\n{line}"),
             None => line,

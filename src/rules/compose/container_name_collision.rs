@@ -25,6 +25,8 @@ fn check(model: &StackModel, out: &mut Sink) {
                 Some((pst, psvc, pname)) => {
                     let where_ = if std::ptr::eq(*pst, stack) {
                         format!("`{}`", psvc.name)
+                    } else if pst.app == stack.app {
+                        format!("`{}` of the {} stack", psvc.name, pst.env_name.as_deref().unwrap_or("base"))
                     } else {
                         format!("`{}` of stack {}", psvc.name, pst.name)
                     };

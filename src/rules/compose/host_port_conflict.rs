@@ -69,6 +69,8 @@ fn check(model: &StackModel, out: &mut Sink) {
         let who = |x: &Binding<'_>| {
             if std::ptr::eq(a.stack, b.stack) {
                 format!("`{}`", x.service.name)
+            } else if a.stack.app == b.stack.app {
+                format!("`{}` ({})", x.service.name, x.stack.env_name.as_deref().unwrap_or("base stack"))
             } else {
                 format!("`{}` ({})", x.service.name, x.stack.name)
             }

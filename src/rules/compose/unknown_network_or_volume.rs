@@ -36,13 +36,15 @@ fn check(model: &StackModel, out: &mut Sink) {
                     continue;
                 }
                 let Some(src) = &m.source else { continue };
-                if stack.volume(src).is_some() {
+                // A name with `/` can never be declared: the schema check (P003) reports it.
+                if stack.volume(src).is_some() || src.contains('/') {
                     continue;
                 }
-                let help = if src.contains('/') {
-                    format!("a named volume cannot contain `/`: for a bind mount of a directory write `./{src}`")
-                } else {
-                    format!("declare `{src}:` under the top-level `volumes:`, or write `./{src}` for a bind mount")
+                let help = match similar(src, stack.volumes.iter().map(|v| v.key.as_str())) {
+                    Some(near) => format!("did you mean `{near}`? (declared under the top-level `volumes:`)"),
+                    None => {
+                        format!("declare `{src}:` under the top-level `volumes:`, or write `./{src}` for a bind mount")
+                    }
                 };
                 out.report(
                     Finding::new(
@@ -59,4 +61,11 @@ fn check(model: &StackModel, out: &mut Sink) {
             }
         }
     }
+}
+
+/// A declared name that differs only by case, `-`, `_` or `.` (`db_data` vs `db-data`).
+fn similar<'a>(name: &str, declared: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '_', '.'], "");
+    let n = norm(name);
+    declared.into_iter().find(|d| norm(d) == n)
 }

@@ -1,0 +1,6 @@
+//! Fuzz target `yaml`: see `stackcheck_fuzz::fuzz_yaml` (fuzz/src/lib.rs) for what is checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| stackcheck_fuzz::fuzz_yaml(data));

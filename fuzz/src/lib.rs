@@ -1,0 +1,297 @@
+//! The checks the fuzz targets run, one function per target, each taking the raw fuzz input.
+//!
+//! They live here, not in `fuzz_targets/`, so that the very same checks replay the saved crash inputs
+//! (`fuzz/regressions/<target>/`) under a plain stable `cargo test` (see `tests/regressions.rs` and
+//! `regressions/README.md`) as well as under libFuzzer. This file depends on `std`, `stackcheck` and
+//! `serde_json` only, so the main crate's tests can also include it with `#[path]`.
+//!
+//! A failed check panics; libFuzzer turns the panic into a crash report with the input that caused it.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use stackcheck::interp::Lookup;
+use stackcheck::source::{FileId, Span};
+use stackcheck::yaml::{self, Kind, Limits, Node};
+
+/// The targets, in the order `scripts/fuzz` runs them.
+pub const TARGETS: [&str; 4] = ["yaml", "envfile", "interp", "compose_load"];
+
+/// Runs one target's check on one input (used by the regression replay).
+pub fn run(target: &str, data: &[u8]) {
+    match target {
+        "yaml" => fuzz_yaml(data),
+        "envfile" => fuzz_envfile(data),
+        "interp" => fuzz_interp(data),
+        "compose_load" => {
+            // A directory of its own, so that replays may run in parallel.
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("stackcheck-fuzz-replay-{}-{n}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("create the replay directory");
+            // Removed even when the check panics.
+            struct Cleanup(PathBuf);
+            impl Drop for Cleanup {
+                fn drop(&mut self) {
+                    let _ = std::fs::remove_dir_all(&self.0);
+                }
+            }
+            let _cleanup = Cleanup(dir.clone());
+            compose_load_in(&dir, data);
+        }
+        other => panic!("unknown fuzz target `{other}`"),
+    }
+}
+
+// ------------------------------------------------------------------------------------------ helpers
+
+/// `range` is a valid byte range of `text`: ordered, in bounds, both ends on char boundaries.
+#[track_caller]
+fn assert_range(text: &str, range: &Range<usize>, what: &str) {
+    assert!(
+        text.get(range.clone()).is_some(),
+        "{what}: range {range:?} is not a char-boundary range of the {}-byte input",
+        text.len()
+    );
+}
+
+#[track_caller]
+fn assert_span(text: &str, file: FileId, span: Span, what: &str) {
+    assert_eq!(span.file, file, "{what}: span {span:?} points at another file");
+    assert_range(text, &span.range(), what);
+}
+
+// --------------------------------------------------------------------------------------------- yaml
+
+/// `stackcheck::yaml::parse` on arbitrary UTF-8; every span of the tree (and of the error) must be a
+/// valid char-boundary range of the text, and a verbatim scalar must be found in the text at its span.
+pub fn fuzz_yaml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = FileId(0);
+    match yaml::parse(file, text, &Limits::default()) {
+        Ok(docs) => {
+            for doc in &docs {
+                check_tree(text, file, doc);
+            }
+        }
+        Err(e) => {
+            assert_span(text, file, e.span, "YamlError.span");
+            if let Some((related, _)) = &e.related {
+                assert_span(text, file, *related, "YamlError.related");
+            }
+        }
+    }
+}
+
+/// Walks a tree iteratively (no recursion on input depth) checking every span.
+pub fn check_tree(text: &str, file: FileId, root: &Node) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        assert_span(text, file, node.span, "Node.span");
+        if let Some(alias) = node.via_alias {
+            assert_span(text, file, alias, "Node.via_alias");
+        }
+        match &node.kind {
+            Kind::Scalar(s) => {
+                if let Some(off) = s.verbatim {
+                    let start = node.span.start as usize + off as usize;
+                    let range = start..start + s.text.len();
+                    assert!(
+                        range.end <= node.span.end as usize && text.get(range.clone()) == Some(s.text.as_str()),
+                        "Scalar.verbatim: {:?} at offset {off} of span {:?} is not the file text {:?}",
+                        s.text,
+                        node.span,
+                        text.get(range),
+                    );
+                }
+            }
+            Kind::Seq(items) => stack.extend(items.iter()),
+            Kind::Map(entries) => {
+                for e in entries {
+                    assert_span(text, file, e.key.span, "Key.span");
+                    if let Some(merge) = e.via_merge {
+                        assert_span(text, file, merge, "Entry.via_merge");
+                    }
+                    stack.push(&e.value);
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------ envfile
+
+/// `stackcheck::envfile::parse` ("never panics; all ranges are byte ranges into `text` that fall on
+/// character boundaries").
+pub fn fuzz_envfile(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let env = stackcheck::envfile::parse(text);
+    for e in &env.entries {
+        assert_range(text, &e.key_range, "Entry.key_range");
+        assert_range(text, &e.stmt_range, "Entry.stmt_range");
+        if let Some(v) = &e.value {
+            assert_range(text, &v.raw_range, "Value.raw_range");
+            assert_range(text, &v.content_range, "Value.content_range");
+            assert!(
+                v.raw_range.start <= v.content_range.start && v.content_range.end <= v.raw_range.end,
+                "Value.content_range {:?} is not inside raw_range {:?}",
+                v.content_range,
+                v.raw_range
+            );
+            if v.verbatim {
+                assert_eq!(
+                    text.get(v.content_range.clone()),
+                    Some(v.text.as_str()),
+                    "Value.verbatim but the text at content_range {:?} differs",
+                    v.content_range
+                );
+            }
+        }
+    }
+    for c in &env.comments {
+        assert_range(text, &c.range, "Comment.range");
+        assert!(text.get(c.range.clone()).is_some_and(|s| s.starts_with('#')), "Comment.range {:?} does not start at `#`", c.range);
+    }
+    for err in &env.errors {
+        assert_range(text, &err.range, "ParseError.range");
+    }
+    assert_eq!(env.bom, text.starts_with('\u{feff}'), "EnvFile.bom");
+}
+
+// ------------------------------------------------------------------------------------------- interp
+
+/// The fixed environment of the `interp` target: some Known values (empty, with `$`, non-ASCII), some
+/// Unknown, the rest Undefined. Names include the two non-ASCII letters compose accepts (`ſ`, `K`).
+pub fn interp_lookup(name: &str) -> Lookup<'static> {
+    match name {
+        "A" => Lookup::Known("a"),
+        "B" => Lookup::Known("bee"),
+        "HOME" => Lookup::Known("/root"),
+        "EMPTY" => Lookup::Known(""),
+        "DOLLAR" => Lookup::Known("${A}$$B"),
+        "UTF" => Lookup::Known("é€😀"),
+        "ſ" => Lookup::Known("long s"),
+        "K" => Lookup::Known("kelvin"),
+        "U" | "SECRET" | "Unknown" | "_" => Lookup::Unknown,
+        _ => Lookup::Undefined,
+    }
+}
+
+/// `stackcheck::interp::interpolate` with [`interp_lookup`]: every range is a char-boundary range of the
+/// input, a name range holds exactly the name and sits inside its reference.
+pub fn fuzz_interp(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let r = stackcheck::interp::interpolate(text, &interp_lookup);
+    for u in &r.uses {
+        assert_range(text, &u.range, "VarUse.range");
+        assert_range(text, &u.name_range, "VarUse.name_range");
+        assert_eq!(text.get(u.name_range.clone()), Some(u.name.as_str()), "VarUse.name_range does not hold the name");
+        assert!(
+            u.range.start <= u.name_range.start && u.name_range.end <= u.range.end,
+            "VarUse.name_range {:?} is not inside range {:?}",
+            u.name_range,
+            u.range
+        );
+    }
+    for e in &r.errors {
+        assert_range(text, &e.range, "Error.range");
+        let _ = e.to_string();
+    }
+    if !stackcheck::interp::needs_interpolation(text) {
+        assert_eq!(r.value, text, "a string without `$` must come back unchanged");
+    }
+}
+
+// ------------------------------------------------------------------------------------- compose_load
+
+/// A scratch directory for this process (one stack: `compose.yaml` and maybe `.env`).
+fn scratch_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = std::env::var_os("STACKCHECK_FUZZ_TMP").map_or_else(std::env::temp_dir, PathBuf::from);
+        let dir = base.join(format!("stackcheck-fuzz-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the scratch directory");
+        dir
+    })
+}
+
+/// The whole pipeline: the input (split at the first NUL byte) becomes `compose.yaml` and `.env` of a
+/// directory, `stackcheck::check` loads it (discovery, YAML, interpolation, merge, rules, suppressions)
+/// and the report is rendered in every format, plus `inspect::to_json`.
+///
+/// Checked: every finding's spans and fix edits are char-boundary ranges of their file, the JSON
+/// outputs are valid JSON.
+pub fn fuzz_compose_load(data: &[u8]) {
+    compose_load_in(scratch_dir().join("stack").as_path(), data);
+}
+
+/// [`fuzz_compose_load`] in a given directory.
+pub fn compose_load_in(dir: &Path, data: &[u8]) {
+    std::fs::create_dir_all(dir).expect("create the stack directory");
+    let (compose, env) = match data.iter().position(|&b| b == 0) {
+        Some(nul) => (&data[..nul], Some(&data[nul + 1..])),
+        None => (data, None),
+    };
+    std::fs::write(dir.join("compose.yaml"), compose).expect("write compose.yaml");
+    let env_path = dir.join(".env");
+    match env {
+        Some(env) => std::fs::write(&env_path, env).expect("write .env"),
+        None => {
+            let _ = std::fs::remove_file(&env_path);
+        }
+    }
+    check_dir(dir);
+}
+
+/// Checks and renders the stacks of one directory (also used by the seed replay in the tests).
+pub fn check_dir(dir: &Path) {
+    use stackcheck::report::{Format, RenderOptions};
+
+    let opts = stackcheck::CheckOptions {
+        load: stackcheck::load::LoadOptions { paths: vec![dir.to_path_buf()], ..Default::default() },
+        ..Default::default()
+    };
+    let r = stackcheck::check(&opts);
+    let db = &r.model.db;
+
+    for f in &r.findings {
+        for (label, what) in std::iter::once((&f.primary, "primary")).chain(f.related.iter().map(|l| (l, "related"))) {
+            let text = db.get(label.span.file).map(|s| &*s.text);
+            let text = text.unwrap_or_else(|| panic!("{} {what} label points at no file: {:?}", f.code, label.span));
+            assert_range(text, &label.span.range(), &format!("{} {what} label span", f.code));
+        }
+        if let Some(fix) = &f.fix {
+            for e in &fix.edits {
+                let text = db.get(e.file).map(|s| &*s.text);
+                let text = text.unwrap_or_else(|| panic!("{} fix edit points at no file: {:?}", f.code, e.file));
+                assert_range(text, &(e.start as usize..e.end as usize), &format!("{} fix edit", f.code));
+            }
+        }
+    }
+
+    for (format, color) in [(Format::Human, false), (Format::Human, true), (Format::Compact, false), (Format::Json, false)]
+    {
+        let ropts = RenderOptions {
+            format,
+            color,
+            width: 100,
+            suppressed: r.suppressed,
+            stacks: r.model.stacks.len(),
+            files: db.len(),
+        };
+        let out = stackcheck::report::render(&r.findings, db, &r.secrets, &ropts);
+        if format == Format::Json {
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&out) {
+                panic!("--format json is not valid JSON ({e}): {out}");
+            }
+        }
+        let _ = stackcheck::report::summary(&r.findings, &ropts);
+    }
+    let inspect = stackcheck::inspect::to_json(&r.model, &r.secrets);
+    let s = serde_json::to_string_pretty(&inspect).expect("inspect JSON serializes");
+    assert!(serde_json::from_str::<serde_json::Value>(&s).is_ok());
+    let _ = r.failing(stackcheck::finding::Severity::Info);
+}
