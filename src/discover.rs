@@ -171,7 +171,10 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 continue;
             }
             let path = normalize(path);
-            let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
             if !is_compose_name(name) && is_compose_like(name) && entry.file_type().is_some_and(|t| t.is_file()) {
                 out.extra_compose.push(path.clone());
             }

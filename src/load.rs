@@ -77,7 +77,26 @@ pub struct Loaded {
 pub fn load(opts: &LoadOptions) -> Loaded {
     let mut l = Loader::new(opts);
     let found = discover::discover(&opts.paths);
-    let specs: Vec<StackSpec> = if opts.files.is_empty() { found.stacks.clone() } else { vec![explicit_spec(opts)] };
+    let specs: Vec<StackSpec> = if opts.files.is_empty() {
+        // `--profile`, `-p` and `--env-file` apply to every discovered stack, as they would to
+        // `docker compose` run in each directory.
+        let mut specs = found.stacks.clone();
+        for spec in &mut specs {
+            if !opts.profiles.is_empty() {
+                spec.profiles = opts.profiles.clone();
+            }
+            if opts.project_name.is_some() {
+                spec.project_name = opts.project_name.clone();
+            }
+            if !opts.env_files.is_empty() {
+                spec.env_files = opts.env_files.iter().map(|f| normalize(f)).collect();
+                spec.explicit_env = true;
+            }
+        }
+        specs
+    } else {
+        vec![explicit_spec(opts)]
+    };
     for t in &found.templates {
         l.register_template(t);
     }
@@ -454,6 +473,12 @@ impl<'o> Loader<'o> {
             for k in SHELL_VARS {
                 vars.insert((*k).to_owned(), VarDef { value: None, origin: Origin::Process, interp: None });
             }
+            // Compose always defines PWD: the directory it runs in, normally the project directory.
+            let pwd = spec.project_dir.canonicalize().unwrap_or_else(|_| spec.project_dir.clone());
+            vars.insert(
+                "PWD".to_owned(),
+                VarDef { value: Some(pwd.to_string_lossy().into_owned()), origin: Origin::Process, interp: None },
+            );
         }
         for (k, v) in &self.process_env {
             vars.insert(k.clone(), VarDef { value: Some(v.clone()), origin: Origin::Process, interp: None });
@@ -596,6 +621,22 @@ impl<'o> Loader<'o> {
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "default".to_owned());
         let env_project = vars.get("COMPOSE_PROJECT_NAME").and_then(|d| d.value.clone());
+        // `-p` and COMPOSE_PROJECT_NAME must already be normalized: compose refuses them otherwise.
+        let imperative = spec.project_name.clone().map(|p| (p, None)).or_else(|| {
+            let def = vars.get("COMPOSE_PROJECT_NAME")?;
+            Some((def.value.clone()?, def.origin.key_span()))
+        });
+        if let Some((name, at)) = imperative.filter(|(p, _)| !p.is_empty() && normalize_project_name(p) != *p) {
+            let at = at.or_else(|| file_ids.first().map(|f| Span::file_start(*f))).unwrap_or_default();
+            self.findings.push(
+                Finding::new(
+                    &p::P003,
+                    at,
+                    format!("invalid project name `{name}`: only lowercase letters, digits, `-` and `_`, starting with a letter or digit"),
+                )
+                .help(format!("use `{}`", normalize_project_name(&name))),
+            );
+        }
         let (project, project_source) = if let Some(p) = &spec.project_name {
             (p.clone(), ProjectNameSource::CommandLine)
         } else if let Some(p) = env_project.filter(|p| !p.is_empty()) {
@@ -1219,7 +1260,8 @@ impl<'o> Loader<'o> {
                         Some(v) if r.raw_format => EnvVar {
                             key: entry.key.clone(),
                             key_span: entry.key_span,
-                            value: Some(text.get(v.raw_span.range()).unwrap_or_default().to_owned()),
+                            // `format: raw`: the rest of the line as written, quotes and ` # ...` included.
+                            value: Some(raw_rest_of_line(&text, v.raw_span.start as usize)),
                             known: true,
                             value_span: v.raw_span,
                             source: EnvSource::EnvFile,
@@ -1269,6 +1311,13 @@ impl<'o> Loader<'o> {
         }
         (out, refs)
     }
+}
+
+/// The text from `start` to the end of its line, without the line break.
+fn raw_rest_of_line(text: &str, start: usize) -> String {
+    let rest = text.get(start..).unwrap_or_default();
+    let line = rest.split('\n').next().unwrap_or_default();
+    line.strip_suffix('\r').unwrap_or(line).to_owned()
 }
 
 /// Compose refuses mapping keys that YAML types as numbers, booleans, null or dates.

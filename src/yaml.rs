@@ -860,7 +860,7 @@ fn is_yaml_float(s: &str) -> bool {
 fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0usize;
-    let mut number = |i: &mut usize, min: usize, max: usize| -> Option<u32> {
+    let number = |i: &mut usize, min: usize, max: usize| -> Option<u32> {
         let start = *i;
         while *i < b.len() && *i - start < max && b.get(*i).is_some_and(u8::is_ascii_digit) {
             *i += 1;
@@ -940,7 +940,7 @@ fn key_string(s: &Scalar) -> String {
         Value::Str | Value::Timestamp | Value::Null => s.text.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
-        Value::Float(f) => go_format_float(f),
+        Value::Float(f) => big_uint(&s.text).unwrap_or_else(|| go_format_float(f)),
     }
 }
 
@@ -985,8 +985,17 @@ pub fn scalar_to_string(s: &Scalar) -> Option<String> {
         Value::Str | Value::Timestamp => Some(s.text.clone()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Int(i) => Some(i.to_string()),
-        Value::Float(f) => Some(go_format_float(f)),
+        Value::Float(f) => Some(big_uint(&s.text).unwrap_or_else(|| go_format_float(f))),
     }
+}
+
+/// go-yaml decodes an integer above `i64::MAX` as a `uint64` (printed in full), which our `Value` keeps as
+/// a float: give back its digits.
+fn big_uint(text: &str) -> Option<String> {
+    let digits: String = text.trim_start_matches('+').chars().filter(|&c| c != '_').collect();
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && digits.parse::<u64>().is_ok())
+        .then(|| digits.trim_start_matches('0').to_owned())
+        .map(|d| if d.is_empty() { "0".to_owned() } else { d })
 }
 
 #[cfg(test)]
@@ -1188,6 +1197,10 @@ mod tests {
         assert_eq!(go_format_float(f64::INFINITY), "+Inf");
         assert_eq!(go_format_float(0.00001), "1e-05");
         assert_eq!(go_format_float(8.0), "8");
+        let n = parse1("a: 12345678901234567890\nb: 1.5\n");
+        let a = n.get("a").and_then(Node::as_scalar).expect("a");
+        assert_eq!(scalar_to_string(a).as_deref(), Some("12345678901234567890"));
+        assert_eq!(n.get("b").and_then(Node::as_scalar).and_then(scalar_to_string).as_deref(), Some("1.5"));
     }
 
     #[test]

@@ -402,28 +402,27 @@ fn service_networks(node: Option<&Node>) -> Vec<ServiceNetwork> {
 
 fn mounts(node: Option<&Node>, dirs: &dyn BaseDirs, errors: &mut Vec<ConvertError>) -> Vec<Mount> {
     let Some(items) = node.and_then(Node::as_seq) else { return Vec::new() };
-    let mut out: Vec<Mount> = Vec::new();
+    // Compose de-duplicates on the target as written in the long syntax and as parsed in the short one
+    // (so `/data` and `/data/` are two entries), then refuses two mounts on one cleaned target.
+    let mut out: Vec<(String, Mount)> = Vec::new();
     for item in items {
         let base = dirs.base_dir(item.span.file);
-        let mount = match &item.kind {
+        let (key, mount) = match &item.kind {
             Kind::Scalar(_) => {
                 let Some(t) = text(item) else { continue };
-                if !t.known {
-                    continue;
-                }
-                match format::parse_volume(&t.value) {
-                    Ok(v) => Mount {
-                        span: item.span,
-                        kind: mount_kind(v.kind),
-                        host_path: (v.kind == VolumeType::Bind)
-                            .then(|| v.source.as_deref().map(|s| resolve_path(base, s)))
-                            .flatten(),
-                        source: v.source,
-                        target: v.target,
-                        read_only: v.read_only,
-                    },
-                    Err(_) => continue,
-                }
+                let Ok(v) = format::parse_volume(&t.value) else { continue };
+                let host_path =
+                    (v.kind == VolumeType::Bind).then(|| v.source.as_deref().map(|s| resolve_path(base, s))).flatten();
+                let mount = Mount {
+                    span: item.span,
+                    kind: mount_kind(v.kind),
+                    host_path,
+                    source: v.source,
+                    target: v.target.clone(),
+                    read_only: v.read_only,
+                    known: t.known,
+                };
+                (v.target, mount)
             }
             Kind::Map(_) => {
                 let kind = match get_text(item, "type").map(|t| t.value).as_deref() {
@@ -439,32 +438,36 @@ fn mounts(node: Option<&Node>, dirs: &dyn BaseDirs, errors: &mut Vec<ConvertErro
                         .push(ConvertError { span: item.span, message: "volume is missing a mount target".to_owned() });
                     continue;
                 };
-                let source = get_text(item, "source").map(|t| t.value).filter(|s| !s.is_empty());
-                Mount {
+                let source_text = get_text(item, "source");
+                let known = target.known && source_text.as_ref().is_none_or(|t| t.known);
+                let source = source_text.map(|t| t.value).filter(|s| !s.is_empty());
+                let mount = Mount {
                     span: item.span,
                     kind,
                     host_path: (kind == MountKind::Bind)
                         .then(|| source.as_deref().map(|s| resolve_path(base, s)))
                         .flatten(),
                     source,
-                    target: target.value,
+                    target: format::clean_path(&target.value),
                     read_only: get_bool(item, "read_only").unwrap_or(false),
-                }
+                    known,
+                };
+                (target.value, mount)
             }
             Kind::Seq(_) => continue,
         };
-        let target = clean_target(&mount.target);
-        match out.iter_mut().find(|m| clean_target(&m.target) == target) {
-            Some(existing) => *existing = mount,
-            None => out.push(mount),
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some(existing) => existing.1 = mount,
+            None => out.push((key, mount)),
         }
     }
-    out
-}
-
-fn clean_target(t: &str) -> String {
-    let trimmed = t.trim_end_matches('/');
-    if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
+    let mounts: Vec<Mount> = out.into_iter().map(|(_, m)| m).collect();
+    for (i, m) in mounts.iter().enumerate() {
+        if m.known && mounts.iter().take(i).any(|p| p.known && p.target == m.target) {
+            errors.push(ConvertError { span: m.span, message: format!("target {} already mounted", m.target) });
+        }
+    }
+    mounts
 }
 
 fn mount_kind(v: VolumeType) -> MountKind {

@@ -79,6 +79,13 @@ fn merge_into(base: &mut Node, over: Node, path: &mut Vec<String>, errors: &mut 
         Rule::Replace => *base = strip_tags(over),
         Rule::KeyValue => {
             let mut entries = key_value_entries(base);
+            // `KEY: !reset` in the override removes KEY (key_value_entries drops reset entries, so read
+            // the override's mapping directly for those).
+            if let Kind::Map(over_entries) = &over.kind {
+                for e in over_entries.iter().filter(|e| e.value.tag == Tag::Reset) {
+                    entries.retain(|x| x.key.name != e.key.name);
+                }
+            }
             for e in key_value_entries(&over) {
                 upsert(&mut entries, e);
             }
@@ -371,6 +378,16 @@ mod tests {
         let env = web.get("environment").and_then(Node::as_map).expect("env");
         assert_eq!(env.len(), 1);
         assert!(m.get("services").and_then(|s| s.get("old")).is_none());
+    }
+
+    #[test]
+    fn reset_one_key_of_a_key_value_mapping() {
+        let m = merged(
+            "services:\n  web:\n    environment: {KEEP: '1', DROP: '2'}\n",
+            "services:\n  web:\n    environment: {DROP: !reset null}\n",
+        );
+        let env = svc(&m, "web").get("environment").and_then(Node::as_map).expect("env");
+        assert_eq!(env.iter().map(|e| e.key.name.as_str()).collect::<Vec<_>>(), ["KEEP"]);
     }
 
     #[test]

@@ -283,6 +283,8 @@ pub struct Mount {
     pub host_path: Option<PathBuf>,
     pub target: String,
     pub read_only: bool,
+    /// false when interpolation left part of it unknown (the source or target may be wrong).
+    pub known: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -32,7 +32,7 @@ fn check(model: &StackModel, out: &mut Sink) {
                 );
             }
             for m in &svc.volumes {
-                if m.kind != MountKind::Volume {
+                if m.kind != MountKind::Volume || !m.known {
                     continue;
                 }
                 let Some(src) = &m.source else { continue };
