@@ -107,9 +107,21 @@ fn only_references(v: &str) -> bool {
 
 /// A copy of a file's text with every secret replaced by `*` of the same byte length (so spans and
 /// line/column stay valid), for source snippets. None when the text holds no secret.
-pub fn mask_source(text: &str) -> Option<String> {
+pub fn mask_source(text: &str, secrets: &SecretSet) -> Option<String> {
     let mut bytes: Vec<u8> = text.as_bytes().to_vec();
     let mut changed = false;
+    // Every known secret value, wherever it appears (a non-secret key holding a secret's value).
+    for v in &secrets.values {
+        let mut from = 0;
+        while let Some(i) = text.get(from..).and_then(|t| t.find(v.as_str())) {
+            let start = from + i;
+            for b in bytes.iter_mut().skip(start).take(v.len()) {
+                *b = b'*';
+            }
+            changed = true;
+            from = start + v.len();
+        }
+    }
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {
         for (start, end) in secret_ranges_in_line(line) {
@@ -274,7 +286,7 @@ mod tests {
     #[test]
     fn masks_keep_length_and_references() {
         let text = "REDIS_PASSWORD=hunter2hunter2\nPORT=8080\nJWT_SECRET=\"abc def\"  # note\nDB_PASSWORD=${DB_PASS}\n";
-        let masked = mask_source(text).expect("masked");
+        let masked = mask_source(text, &SecretSet::default()).expect("masked");
         assert_eq!(masked.len(), text.len());
         assert!(!masked.contains("hunter2"));
         assert!(!masked.contains("abc def"));
@@ -286,13 +298,21 @@ mod tests {
     #[test]
     fn masks_yaml_forms_urls_and_flags() {
         let text = "    environment:\n      - POSTGRES_PASSWORD=s3cretpw\n      API_TOKEN: 'tok-123456'\n      DATABASE_URL: postgres://app:dbpass99@db:5432/app\n    command: redis-server --requirepass r3dispass --appendonly yes\n";
-        let masked = mask_source(text).expect("masked");
+        let masked = mask_source(text, &SecretSet::default()).expect("masked");
         for s in ["s3cretpw", "tok-123456", "dbpass99", "r3dispass"] {
             assert!(!masked.contains(s), "{s} leaked: {masked}");
         }
         assert!(masked.contains("--appendonly yes"));
         assert!(masked.contains("postgres://app:"));
         assert!(masked.contains("@db:5432/app"));
+    }
+
+    #[test]
+    fn known_values_are_masked_under_any_key() {
+        let mut set = SecretSet::default();
+        set.add("Xq9vL2mN8pR4tW6y");
+        let masked = mask_source("OTHER=\"Xq9vL2mN8pR4tW6y\n", &set).expect("masked");
+        assert_eq!(masked, "OTHER=\"****************\n");
     }
 
     #[test]

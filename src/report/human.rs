@@ -62,6 +62,7 @@ impl Diagnostic for Diag {
 /// Masked file texts, built once per file that a finding shows.
 struct Sources<'a> {
     db: &'a SourceDb,
+    secrets: &'a SecretSet,
     cache: HashMap<FileId, Src>,
 }
 
@@ -72,7 +73,7 @@ impl Sources<'_> {
             .or_insert_with(|| {
                 let f = self.db.get(file);
                 let text = f.map(|f| f.text.to_string()).unwrap_or_default();
-                let text = mask_source(&text).unwrap_or(text);
+                let text = mask_source(&text, self.secrets).unwrap_or(text);
                 NamedSource::new(f.map(|f| f.display_path()).unwrap_or_default(), text)
             })
             .clone()
@@ -154,7 +155,7 @@ pub fn render(findings: &[Finding], db: &SourceDb, secrets: &SecretSet, opts: &R
     let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler =
         GraphicalReportHandler::new_themed(theme).with_links(false).with_width(opts.width).with_context_lines(1);
-    let mut sources = Sources { db, cache: HashMap::new() };
+    let mut sources = Sources { db, secrets, cache: HashMap::new() };
     let mut out = String::new();
     for f in findings {
         let d = diagnostic(f, &mut sources, secrets);
