@@ -11,6 +11,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::compose::convert::{self, BaseDirs, normalize, resolve_path};
 use crate::compose::interpolate::{self, Problem};
 use crate::compose::merge::{self, key_value_entries};
@@ -97,11 +99,15 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     } else {
         vec![explicit_spec(opts)]
     };
+    let mut compose_paths: Vec<PathBuf> =
+        specs.iter().flat_map(|s| s.files.iter().chain(&s.overlay_base)).cloned().collect();
+    compose_paths.extend(found.extra_compose.iter().cloned());
+    l.prefetch_compose(&compose_paths);
+    let mut env_paths: Vec<(PathBuf, EnvRole)> = found.env_files.iter().map(|e| (e.clone(), EnvRole::Env)).collect();
+    env_paths.extend(found.templates.iter().map(|t| (t.clone(), EnvRole::Template)));
+    l.prefetch_env(&env_paths);
     for t in &found.templates {
         l.register_template(t);
-    }
-    for e in &found.env_files {
-        l.env_file(e, EnvRole::Env);
     }
     let mut stacks = Vec::with_capacity(specs.len());
     for spec in &specs {
@@ -242,6 +248,9 @@ impl StackCtx<'_> {
     }
 }
 
+/// The documents of a YAML file, or why it does not parse.
+type YamlResult = Result<Vec<Node>, yaml::YamlError>;
+
 /// A compose file once read: its id and its documents (None when it could not be read or parsed).
 type ParsedFile = (FileId, Option<Arc<Vec<Node>>>);
 
@@ -256,6 +265,8 @@ struct Loader<'o> {
     process_env: HashMap<String, String>,
     /// Absent env files already reported as stood in for (P010 once per file).
     stand_ins_reported: HashSet<PathBuf>,
+    /// Directory listings (template lookups), read once.
+    dir_cache: HashMap<PathBuf, Arc<Vec<String>>>,
 }
 
 enum EnvLookup {
@@ -276,6 +287,7 @@ impl<'o> Loader<'o> {
             template_for: HashMap::new(),
             process_env,
             stand_ins_reported: HashSet::new(),
+            dir_cache: HashMap::new(),
         }
     }
 
@@ -292,40 +304,134 @@ impl<'o> Loader<'o> {
 
     /// Reads a file into the table. Problems become P001 findings; `None` when there is no text.
     fn read(&mut self, path: &Path, kind: FileKind) -> (FileId, Option<Arc<str>>) {
-        let meta = std::fs::metadata(path);
-        let result: Result<String, String> = match &meta {
-            Err(e) => Err(io_message(e)),
-            Ok(m) if m.is_dir() => Err("is a directory, not a file".to_owned()),
-            Ok(m) if !m.is_file() => Err("is not a regular file (a FIFO, socket or device): not read".to_owned()),
-            Ok(m) if m.len() > self.opts.max_file_size => {
-                Err(format!("is {} bytes, larger than the {} byte limit: not read", m.len(), self.opts.max_file_size))
-            }
-            Ok(_) => match std::fs::read(path) {
-                Err(e) => Err(io_message(&e)),
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(s) => Ok(s),
-                    Err(e) => {
-                        let at = e.utf8_error().valid_up_to();
-                        Err(format!("is not valid UTF-8 (invalid byte at offset {at})"))
-                    }
-                },
-            },
-        };
+        let result = read_text(path, self.opts.max_file_size);
+        let id = self.model.db.add(path.to_path_buf(), Arc::from(""), kind);
+        (id, self.register(id, path, result))
+    }
+
+    /// Stores a file's text in the table under `id`, or reports why it could not be read.
+    fn register(&mut self, id: FileId, path: &Path, result: Result<String, String>) -> Option<Arc<str>> {
         match result {
             Ok(text) => {
                 let text: Arc<str> = Arc::from(text);
-                let id = self.model.db.add(path.to_path_buf(), text.clone(), kind);
-                (id, Some(text))
+                self.model.db.set_text(id, text.clone());
+                Some(text)
             }
             Err(msg) => {
-                let id = self.model.db.add(path.to_path_buf(), Arc::from(""), kind);
                 self.findings.push(
                     Finding::new(&p::P001, Span::file_start(id), format!("`{}` {msg}", path.display()))
                         .help("make the file readable, or exclude it from the run"),
                 );
-                (id, None)
+                None
             }
         }
+    }
+
+    fn yaml_error(&mut self, e: yaml::YamlError) {
+        let mut f = Finding::new(&p::P002, e.span, format!("invalid YAML: {}", e.message))
+            .help("fix the syntax at the marked position; compose refuses to load this file");
+        if let Some((span, msg)) = e.related {
+            f = f.related(span, msg);
+        }
+        self.findings.push(f);
+    }
+
+    /// Reads and parses the discovered compose files in parallel (the expensive part of loading), so that
+    /// the stacks then find them in the cache. File ids are assigned first, in path order, so the result is
+    /// the same at any number of threads.
+    fn prefetch_compose(&mut self, paths: &[PathBuf]) {
+        let mut todo: Vec<PathBuf> =
+            paths.iter().map(|p| normalize(p)).filter(|p| !self.compose_cache.contains_key(p)).collect();
+        todo.sort();
+        todo.dedup();
+        let ids: Vec<FileId> =
+            todo.iter().map(|p| self.model.db.add(p.clone(), Arc::from(""), FileKind::Compose)).collect();
+        let (max, limits) = (self.opts.max_file_size, self.opts.yaml_limits);
+        let results: Vec<(Result<String, String>, Option<YamlResult>)> = todo
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|(path, id)| {
+                let text = read_text(path, max);
+                let parsed = text.as_ref().ok().map(|t| yaml::parse(*id, t, &limits));
+                (text, parsed)
+            })
+            .collect();
+        for ((path, id), (text, parsed)) in todo.into_iter().zip(ids).zip(results) {
+            self.register(id, &path, text);
+            let docs = match parsed {
+                Some(Ok(docs)) => Some(Arc::new(docs)),
+                Some(Err(e)) => {
+                    self.yaml_error(e);
+                    None
+                }
+                None => None,
+            };
+            self.compose_cache.insert(path, (id, docs));
+        }
+    }
+
+    /// Reads and parses env files and templates in parallel (see [`Self::prefetch_compose`]).
+    fn prefetch_env(&mut self, paths: &[(PathBuf, EnvRole)]) {
+        let mut todo: Vec<(PathBuf, EnvRole)> =
+            paths.iter().map(|(p, r)| (normalize(p), *r)).filter(|(p, _)| !self.env_cache.contains_key(p)).collect();
+        todo.sort_by(|a, b| a.0.cmp(&b.0));
+        todo.dedup_by(|a, b| a.0 == b.0);
+        let ids: Vec<FileId> = todo
+            .iter()
+            .map(|(p, role)| {
+                let kind = if *role == EnvRole::Template { FileKind::EnvTemplate } else { FileKind::Env };
+                self.model.db.add(p.clone(), Arc::from(""), kind)
+            })
+            .collect();
+        let max = self.opts.max_file_size;
+        let results: Vec<(Result<String, String>, Option<envfile::EnvFile>)> = todo
+            .par_iter()
+            .map(|(path, _)| {
+                let text = read_text(path, max);
+                let parsed = text.as_ref().ok().map(|t| envfile::parse(t));
+                (text, parsed)
+            })
+            .collect();
+        for (((path, role), id), (text, parsed)) in todo.into_iter().zip(ids).zip(results) {
+            let text = self.register(id, &path, text);
+            match (text, parsed) {
+                (Some(_), Some(parsed)) => {
+                    self.add_env_model(id, &path, role, &parsed);
+                    self.env_cache.insert(path, Some(id));
+                }
+                _ => {
+                    self.env_cache.insert(path, None);
+                }
+            }
+        }
+    }
+
+    /// The directory's file names, listed once per run.
+    fn dir_entries(&mut self, dir: &Path) -> Arc<Vec<String>> {
+        if let Some(hit) = self.dir_cache.get(dir) {
+            return hit.clone();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        let names = Arc::new(names);
+        self.dir_cache.insert(dir.to_path_buf(), names.clone());
+        names
+    }
+
+    /// A template in the env file's directory whose target is that env file.
+    fn find_template(&mut self, env_path: &Path) -> Option<PathBuf> {
+        let dir = match env_path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = env_path.file_name()?.to_string_lossy().into_owned();
+        let entries = self.dir_entries(&dir);
+        entries
+            .iter()
+            .find(|e| discover::template_target(e).is_some_and(|t| t == name))
+            .map(|e| normalize(&dir.join(e)))
     }
 
     fn compose_file(&mut self, path: &Path) -> ParsedFile {
@@ -334,18 +440,14 @@ impl<'o> Loader<'o> {
             return hit.clone();
         }
         let (id, text) = self.read(&path, FileKind::Compose);
-        let docs = text.and_then(|text| match yaml::parse(id, &text, &self.opts.yaml_limits) {
-            Ok(docs) => Some(Arc::new(docs)),
-            Err(e) => {
-                let mut f = Finding::new(&p::P002, e.span, format!("invalid YAML: {}", e.message))
-                    .help("fix the syntax at the marked position; compose refuses to load this file");
-                if let Some((span, msg)) = e.related {
-                    f = f.related(span, msg);
-                }
-                self.findings.push(f);
+        let docs = match text.map(|text| yaml::parse(id, &text, &self.opts.yaml_limits)) {
+            Some(Ok(docs)) => Some(Arc::new(docs)),
+            Some(Err(e)) => {
+                self.yaml_error(e);
                 None
             }
-        });
+            None => None,
+        };
         self.compose_cache.insert(path, (id, docs.clone()));
         (id, docs)
     }
@@ -382,6 +484,13 @@ impl<'o> Loader<'o> {
             return None;
         };
         let parsed = envfile::parse(&text);
+        self.add_env_model(id, &path, role, &parsed);
+        self.env_cache.insert(path, Some(id));
+        Some(id)
+    }
+
+    /// Adds a parsed env file to the model (and its P004 findings).
+    fn add_env_model(&mut self, id: FileId, path: &Path, role: EnvRole, parsed: &envfile::EnvFile) {
         for e in &parsed.errors {
             self.findings.push(
                 Finding::new(
@@ -412,15 +521,13 @@ impl<'o> Loader<'o> {
                 spaces_around_separator: e.spaces_around_separator,
             })
             .collect();
-        self.model.env_files.push(EnvFileModel {
+        self.model.add_env_file(EnvFileModel {
             file: id,
-            path: path.clone(),
+            path: path.to_path_buf(),
             role,
             entries,
             valid: parsed.errors.is_empty(),
         });
-        self.env_cache.insert(path, Some(id));
-        Some(id)
     }
 
     /// An env file referenced by the stack: the file, else its template standing in (P010), else missing.
@@ -437,7 +544,7 @@ impl<'o> Loader<'o> {
         }
         let template = match self.template_for.get(&path) {
             Some(t) => Some(t.clone()),
-            None => find_template(&path),
+            None => self.find_template(&path),
         };
         let Some(template) = template else { return EnvLookup::Missing };
         self.register_template(&template);
@@ -474,7 +581,9 @@ impl<'o> Loader<'o> {
                 vars.insert((*k).to_owned(), VarDef { value: None, origin: Origin::Process, interp: None });
             }
             // Compose always defines PWD: the directory it runs in, normally the project directory.
-            let pwd = spec.project_dir.canonicalize().unwrap_or_else(|_| spec.project_dir.clone());
+            let pwd = std::path::absolute(&spec.project_dir)
+                .map(|p| normalize(&p))
+                .unwrap_or_else(|_| spec.project_dir.clone());
             vars.insert(
                 "PWD".to_owned(),
                 VarDef { value: Some(pwd.to_string_lossy().into_owned()), origin: Origin::Process, interp: None },
@@ -614,10 +723,10 @@ impl<'o> Loader<'o> {
                 }
             }
         }
-        let dir_name = spec
-            .project_dir
-            .canonicalize()
+        // Compose names the project after the absolute path's last component (no symlink resolution).
+        let dir_name = std::path::absolute(&spec.project_dir)
             .ok()
+            .map(|p| normalize(&p))
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "default".to_owned());
         let env_project = vars.get("COMPOSE_PROJECT_NAME").and_then(|d| d.value.clone());
@@ -673,6 +782,10 @@ impl<'o> Loader<'o> {
         }
         let mut errors = Vec::new();
         let converted = convert::convert(&dict, &project, &ctx.dirs, &mut errors);
+        // Each service keeps its own merged tree (`Service::node`); the stack's tree keeps the rest.
+        if let Some(map) = dict.as_map_mut() {
+            map.retain(|e| e.key.name != "services");
+        }
         for e in errors {
             self.findings
                 .push(Finding::new(&p::P003, e.span, e.message).help("see the Compose Specification for this key"));
@@ -1352,6 +1465,21 @@ fn non_string_keys(node: &Node, path: &mut Vec<String>, out: &mut Vec<schema::Sc
 /// Variables a login shell always exports (bash's `UID`/`GID` are not exported, so they are not here).
 const SHELL_VARS: &[&str] = &["HOME", "PWD", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "TERM"];
 
+/// Reads a file as UTF-8 text within the size limit, or says why not (thread-safe, no side effects).
+fn read_text(path: &Path, max: u64) -> Result<String, String> {
+    match std::fs::metadata(path) {
+        Err(e) => Err(io_message(&e)),
+        Ok(m) if m.is_dir() => Err("is a directory, not a file".to_owned()),
+        Ok(m) if !m.is_file() => Err("is not a regular file (a FIFO, socket or device): not read".to_owned()),
+        Ok(m) if m.len() > max => Err(format!("is {} bytes, larger than the {max} byte limit: not read", m.len())),
+        Ok(_) => match std::fs::read(path) {
+            Err(e) => Err(io_message(&e)),
+            Ok(bytes) => String::from_utf8(bytes)
+                .map_err(|e| format!("is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())),
+        },
+    }
+}
+
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "does not exist".to_owned(),
@@ -1365,21 +1493,6 @@ fn io_message(e: &std::io::Error) -> String {
             }
         }
     }
-}
-
-/// A template in the env file's directory whose target is that env file.
-fn find_template(env_path: &Path) -> Option<PathBuf> {
-    let dir = env_path.parent()?;
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-    let name = env_path.file_name()?.to_string_lossy().into_owned();
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .filter(|e| discover::template_target(&e.file_name().to_string_lossy()).is_some_and(|t| t == name))
-        .map(|e| normalize(&e.path()))
-        .collect();
-    candidates.sort();
-    candidates.into_iter().next()
 }
 
 /// A compose document that only makes sense on top of another file: some service has neither `image`,

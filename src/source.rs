@@ -170,6 +170,14 @@ impl SourceDb {
         id
     }
 
+    /// Replaces the text of a file added earlier (files are registered first, read in parallel, then filled).
+    pub fn set_text(&mut self, id: FileId, text: Arc<str>) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.text = text;
+            f.line_index = OnceLock::new();
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
@@ -187,6 +195,7 @@ impl SourceDb {
         self.text(span.file).get(span.range()).unwrap_or("")
     }
 
+    /// A file by path (linear: used for error reporting only).
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.files.iter().position(|f| f.path == path).map(|i| FileId(clamp_u32(i)))
     }

@@ -23,7 +23,8 @@ fn run(threads: usize) -> (Report, String) {
             load: LoadOptions { paths: vec![corpus()], ..LoadOptions::default() },
             ..CheckOptions::default()
         });
-        let opts = RenderOptions { format: Format::Compact, color: false, width: 100, suppressed: 0, stacks: 0, files: 0 };
+        let opts =
+            RenderOptions { format: Format::Compact, color: false, width: 100, suppressed: 0, stacks: 0, files: 0 };
         let out = report::render(&r.findings, &r.model.db, &r.secrets, &opts);
         (r, out)
     })

@@ -152,7 +152,11 @@ pub fn fuzz_envfile(data: &[u8]) {
     }
     for c in &env.comments {
         assert_range(text, &c.range, "Comment.range");
-        assert!(text.get(c.range.clone()).is_some_and(|s| s.starts_with('#')), "Comment.range {:?} does not start at `#`", c.range);
+        assert!(
+            text.get(c.range.clone()).is_some_and(|s| s.starts_with('#')),
+            "Comment.range {:?} does not start at `#`",
+            c.range
+        );
     }
     for err in &env.errors {
         assert_range(text, &err.range, "ParseError.range");
@@ -272,7 +276,8 @@ pub fn check_dir(dir: &Path) {
         }
     }
 
-    for (format, color) in [(Format::Human, false), (Format::Human, true), (Format::Compact, false), (Format::Json, false)]
+    for (format, color) in
+        [(Format::Human, false), (Format::Human, true), (Format::Compact, false), (Format::Json, false)]
     {
         let ropts = RenderOptions {
             format,
@@ -283,10 +288,10 @@ pub fn check_dir(dir: &Path) {
             files: db.len(),
         };
         let out = stackcheck::report::render(&r.findings, db, &r.secrets, &ropts);
-        if format == Format::Json {
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(&out) {
-                panic!("--format json is not valid JSON ({e}): {out}");
-            }
+        if format == Format::Json
+            && let Err(e) = serde_json::from_str::<serde_json::Value>(&out)
+        {
+            panic!("--format json is not valid JSON ({e}): {out}");
         }
         let _ = stackcheck::report::summary(&r.findings, &ropts);
     }

@@ -37,11 +37,18 @@ pub struct StackModel {
     pub templates: Vec<TemplatePair>,
     /// Every `#` comment that contains `stackcheck:`, per file, for suppressions.
     pub directives: Vec<crate::suppress::Directive>,
+    /// Index of `env_files` by file.
+    env_index: HashMap<FileId, usize>,
 }
 
 impl StackModel {
     pub fn env_file(&self, file: FileId) -> Option<&EnvFileModel> {
-        self.env_files.iter().find(|e| e.file == file)
+        self.env_index.get(&file).and_then(|&i| self.env_files.get(i))
+    }
+
+    pub fn add_env_file(&mut self, env: EnvFileModel) {
+        self.env_index.insert(env.file, self.env_files.len());
+        self.env_files.push(env);
     }
 
     /// Every active service of every loaded stack, with its stack.
@@ -108,7 +115,8 @@ pub struct Stack {
     /// A real interpolation env file exists (or `--strict-env`): undefined variables are errors, and
     /// `${VAR:?}` failures are P009.
     pub env_checked: bool,
-    /// The merged compose tree after interpolation (every file, `include` and `extends` applied).
+    /// The merged compose tree after interpolation (every file, `include` and `extends` applied), without
+    /// `services:` (each service holds its own tree in [`Service::node`]).
     pub tree: Node,
 }
 

@@ -5,14 +5,78 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 
 use crate::finding::{Applicability, Finding, Severity};
 use crate::report::{RenderOptions, summary};
 use crate::secret::{SecretSet, mask_source};
 use crate::source::{FileId, SourceDb};
 
-type Src = NamedSource<String>;
+use crate::source::LineIndex;
+
+/// A masked file text with its line index: miette asks for the lines around each label, and the default
+/// `str` source scans the file from its start for every request (quadratic with many findings in one file).
+#[derive(Clone)]
+struct Src {
+    name: String,
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
+}
+
+impl Src {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl SourceCode for Src {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text.as_bytes();
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let start_line = self.lines.line_of(u32::try_from(start).unwrap_or(u32::MAX));
+        let last = if span.is_empty() { start } else { end - 1 };
+        let end_line = self.lines.line_of(u32::try_from(last).unwrap_or(u32::MAX));
+        let first_line = start_line.saturating_sub(before);
+        let last_line = (end_line + after).min(self.lines.line_count().saturating_sub(1));
+        let data_start = if before == 0 { start } else { self.lines.line_range(&self.text, first_line).start };
+        let tail = self.lines.line_range(&self.text, last_line).end;
+        // Include the line break of the last line, as miette's own sources do.
+        let data_end = text.get(tail..).map_or(tail, |rest| {
+            tail + if rest.starts_with(b"\r\n") { 2 } else { usize::from(rest.starts_with(b"\n")) }
+        });
+        let column = if before == 0 {
+            self.text.get(self.lines.line_range(&self.text, start_line).start..start).map_or(0, |s| s.chars().count())
+        } else {
+            0
+        };
+        let data = text.get(data_start..data_end.max(data_start)).ok_or(MietteError::OutOfBounds)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            (data_start, data.len()).into(),
+            if before == 0 { start_line } else { first_line },
+            column,
+            // The number of lines in this context, plus a little: miette merges two contexts of one file
+            // when they reach each other, so labels a few lines apart share a snippet while labels far
+            // apart get their own instead of everything in between.
+            last_line + 1 - if before == 0 { start_line } else { first_line } + 3,
+        )))
+    }
+}
 
 struct Diag {
     message: String,
@@ -72,9 +136,10 @@ impl Sources<'_> {
             .entry(file)
             .or_insert_with(|| {
                 let f = self.db.get(file);
-                let text = f.map(|f| f.text.to_string()).unwrap_or_default();
-                let text = mask_source(&text, self.secrets).unwrap_or(text);
-                NamedSource::new(f.map(|f| f.display_path()).unwrap_or_default(), text)
+                let name = f.map(|f| f.display_path()).unwrap_or_default();
+                let original: Arc<str> = f.map(|f| f.text.clone()).unwrap_or_else(|| Arc::from(""));
+                let text: Arc<str> = mask_source(&original, self.secrets).map_or(original, Arc::from);
+                Src { name, lines: Arc::new(LineIndex::new(&text)), text }
             })
             .clone()
     }

@@ -16,7 +16,11 @@ pub static RULE: Rule = Rule {
 fn check(model: &StackModel, out: &mut Sink) {
     for stack in model.stacks.iter().filter(|s| s.loaded) {
         let mut uses = Vec::new();
-        collect(&stack.tree, stack, &mut Vec::new(), &mut uses);
+        collect(&stack.tree, &mut uses);
+        for svc in stack.active_services() {
+            collect(&svc.node, &mut uses);
+        }
+        uses.sort_by_key(|(_, span, _)| (span.file, span.start));
         if !stack.env_checked {
             report_unverifiable(model, stack, &uses, out);
             continue;
@@ -103,20 +107,11 @@ fn stack_sources(model: &StackModel, stack: &Stack) -> String {
     }
 }
 
-/// Every contributing reference to an undefined variable without a default, outside inactive services.
-fn collect(node: &Node, stack: &Stack, path: &mut Vec<String>, out: &mut Vec<(String, Span, Op)>) {
+/// Every contributing reference to an undefined variable without a default.
+fn collect(node: &Node, out: &mut Vec<(String, Span, Op)>) {
     match &node.kind {
-        Kind::Map(entries) => {
-            for e in entries {
-                if path.len() == 1 && path[0] == "services" && stack.service(&e.key.name).is_some_and(|s| !s.active) {
-                    continue;
-                }
-                path.push(e.key.name.clone());
-                collect(&e.value, stack, path, out);
-                path.pop();
-            }
-        }
-        Kind::Seq(items) => items.iter().for_each(|n| collect(n, stack, path, out)),
+        Kind::Map(entries) => entries.iter().for_each(|e| collect(&e.value, out)),
+        Kind::Seq(items) => items.iter().for_each(|n| collect(n, out)),
         Kind::Scalar(s) => {
             let Some(info) = &s.interp else { return };
             for u in &info.uses {

@@ -13,9 +13,15 @@ pub static RULE: Rule = Rule {
 fn check(model: &StackModel, out: &mut Sink) {
     for env in &model.env_files {
         let text = model.db.text(env.file);
-        for (i, entry) in env.entries.iter().enumerate() {
-            // Report each overridden definition against the one that finally wins.
-            let Some(winner) = env.entries.iter().skip(i + 1).rfind(|e| e.key == entry.key) else { continue };
+        // The next definition of each key, found in one pass from the end (linear in the file).
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut next_of = vec![None; env.entries.len()];
+        for (i, entry) in env.entries.iter().enumerate().rev() {
+            next_of[i] = seen.insert(entry.key.as_str(), i);
+        }
+        for (entry, next) in env.entries.iter().zip(next_of) {
+            // Each overridden definition points at the next one (the last one wins).
+            let Some(next) = next.and_then(|n| env.entries.get(n)) else { continue };
             let (line_start, line_end) = whole_line(text, entry.stmt.start as usize, entry.stmt.end as usize);
             out.report(
                 Finding::new(
@@ -24,7 +30,7 @@ fn check(model: &StackModel, out: &mut Sink) {
                     format!("`{}` is defined again later; this value is ignored", entry.key),
                 )
                 .label("ignored definition")
-                .related(winner.key_span, "this later definition wins")
+                .related(next.key_span, "defined again here")
                 .help("keep one definition: compose takes the last one, other dotenv readers may take the first")
                 .fix(Fix {
                     title: format!("remove this earlier `{}` definition", entry.key),
