@@ -5,8 +5,9 @@
 //! a stack are always read, ignored or not (on a server the real `.env.production` is gitignored, and it
 //! is exactly what must be checked).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::compose::convert::normalize;
 
@@ -40,6 +41,12 @@ pub struct Discovered {
     /// Other compose-named files (`compose.backend.dist.yml`): never stacks by themselves, but they
     /// tell which files are fragments of a multi-file deployment.
     pub extra_compose: Vec<PathBuf>,
+    /// The names of the files (not directories) in every directory that holds a stack or a template,
+    /// gitignored ones included: env file and template lookups use it instead of asking the file system.
+    pub listings: HashMap<PathBuf, Arc<Vec<String>>>,
+    /// Files found by the walk that are regular files (not symlinks, FIFOs...): they can be opened and
+    /// read directly; anything else is checked first (opening a FIFO would block).
+    pub regular: HashSet<PathBuf>,
 }
 
 const BASE_NAMES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
@@ -155,7 +162,8 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
         let walker = ignore::WalkBuilder::new(&root)
             .hidden(false)
             .git_ignore(true)
-            .git_exclude(true)
+            .git_exclude(false)
+            .ignore(false)
             .git_global(false)
             .require_git(false)
             .parents(true)
@@ -171,6 +179,9 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 continue;
             }
             let path = normalize(path);
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                out.regular.insert(path.clone());
+            }
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -190,15 +201,29 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
         }
     }
     // Env files next to stacks and templates are read even when gitignored.
+    let mut known: HashSet<PathBuf> = out.env_files.iter().cloned().collect();
     for dir in dirs_seen.keys() {
         let Ok(rd) = std::fs::read_dir(dir) else { continue };
+        let mut names = Vec::new();
         for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let path = normalize(&dir.join(&name));
-            if is_env_name(&name) && !out.env_files.contains(&path) && e.file_type().is_ok_and(|t| !t.is_dir()) {
-                out.env_files.push(path);
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                continue;
             }
+            let name = e.file_name().to_string_lossy().into_owned();
+            if kind.is_file() {
+                out.regular.insert(normalize(&dir.join(&name)));
+            }
+            if is_env_name(&name) {
+                let path = normalize(&dir.join(&name));
+                if known.insert(path.clone()) {
+                    out.env_files.push(path);
+                }
+            }
+            names.push(name);
         }
+        names.sort();
+        out.listings.insert(dir.clone(), Arc::new(names));
     }
     out.env_files.sort();
     out.env_files.dedup();
@@ -207,12 +232,14 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
     for (dir, mut files) in compose_by_dir {
         files.sort();
         files.dedup();
-        out.stacks.extend(stacks_in_dir(&dir, &files));
+        let empty = Arc::new(Vec::new());
+        let listing = out.listings.get(&dir).unwrap_or(&empty).clone();
+        out.stacks.extend(stacks_in_dir(&dir, &files, &listing));
     }
     out
 }
 
-fn stacks_in_dir(dir: &Path, files: &[PathBuf]) -> Vec<StackSpec> {
+fn stacks_in_dir(dir: &Path, files: &[PathBuf], listing: &[String]) -> Vec<StackSpec> {
     let app = display_dir(dir);
     let find = |names: &[&str]| names.iter().find_map(|n| files.iter().find(|f| file_name(f) == *n)).cloned();
     let base = find(&BASE_NAMES);
@@ -259,7 +286,7 @@ fn stacks_in_dir(dir: &Path, files: &[PathBuf]) -> Vec<StackSpec> {
         let host = if is_server_env(env) { format!("{app}#env") } else { format!("{app}#{env}") };
         let mut s = spec(format!("{app} ({env})"), vec![f.clone()], Some(env.to_owned()), host);
         s.overlay_base = base.clone();
-        s.env_files = variant_env_files(dir, env);
+        s.env_files = variant_env_files(dir, env, listing);
         out.push(s);
     }
     out
@@ -267,21 +294,17 @@ fn stacks_in_dir(dir: &Path, files: &[PathBuf]) -> Vec<StackSpec> {
 
 /// The interpolation env of an environment variant: `.env.<env>` or `.env.<long name>` beside the
 /// compose file when one exists (or has a template), else nothing (the project `.env`).
-fn variant_env_files(dir: &Path, env: &str) -> Vec<PathBuf> {
-    for alias in env_aliases(env) {
-        let candidate = dir.join(format!(".env.{alias}"));
-        if candidate.is_file() {
-            return vec![normalize(&candidate)];
+fn variant_env_files(dir: &Path, env: &str, listing: &[String]) -> Vec<PathBuf> {
+    let aliases = env_aliases(env);
+    for alias in &aliases {
+        let name = format!(".env.{alias}");
+        if listing.contains(&name) {
+            return vec![normalize(&dir.join(name))];
         }
     }
-    for alias in env_aliases(env) {
+    for alias in &aliases {
         let name = format!(".env.{alias}");
-        let has_template = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|e| template_target(&e.file_name().to_string_lossy()).is_some_and(|t| t == name));
-        if has_template {
+        if listing.iter().any(|n| template_target(n).is_some_and(|t| t == name)) {
             return vec![normalize(&dir.join(name))];
         }
     }

@@ -79,6 +79,8 @@ pub struct Loaded {
 pub fn load(opts: &LoadOptions) -> Loaded {
     let mut l = Loader::new(opts);
     let found = discover::discover(&opts.paths);
+    l.dir_cache.extend(found.listings.iter().map(|(d, names)| (d.clone(), names.clone())));
+    l.regular = found.regular.clone();
     let specs: Vec<StackSpec> = if opts.files.is_empty() {
         // `--profile`, `-p` and `--env-file` apply to every discovered stack, as they would to
         // `docker compose` run in each directory.
@@ -110,8 +112,26 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         l.register_template(t);
     }
     let mut stacks = Vec::with_capacity(specs.len());
+    // Parsed documents are released after the last stack that lists their file (they are parsed again
+    // from the kept text if an `include` or `extends` needs them later): the peak memory then holds
+    // about one copy of the trees instead of two.
+    let mut uses: HashMap<PathBuf, usize> = HashMap::new();
+    for spec in &specs {
+        for f in spec.files.iter().chain(&spec.overlay_base) {
+            *uses.entry(normalize(f)).or_default() += 1;
+        }
+    }
     for spec in &specs {
         stacks.push(l.load_stack(spec));
+        for f in spec.files.iter().chain(&spec.overlay_base) {
+            let f = normalize(f);
+            if let Some(n) = uses.get_mut(&f) {
+                *n -= 1;
+                if *n == 0 {
+                    l.release(&f);
+                }
+            }
+        }
     }
     // Services that other compose-named files of the repository define with an image or a build.
     let mut completed: HashSet<String> = HashSet::new();
@@ -267,6 +287,11 @@ struct Loader<'o> {
     stand_ins_reported: HashSet<PathBuf>,
     /// Directory listings (template lookups), read once.
     dir_cache: HashMap<PathBuf, Arc<Vec<String>>>,
+    /// Compose files whose parsed documents were released (`release`), with their ids.
+    released: HashMap<PathBuf, FileId>,
+    /// Paths discovery saw as regular files.
+    regular: HashSet<PathBuf>,
+    cwd: PathBuf,
 }
 
 enum EnvLookup {
@@ -288,6 +313,9 @@ impl<'o> Loader<'o> {
             process_env,
             stand_ins_reported: HashSet::new(),
             dir_cache: HashMap::new(),
+            released: HashMap::new(),
+            regular: HashSet::new(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         }
     }
 
@@ -347,11 +375,12 @@ impl<'o> Loader<'o> {
         let ids: Vec<FileId> =
             todo.iter().map(|p| self.model.db.add(p.clone(), Arc::from(""), FileKind::Compose)).collect();
         let (max, limits) = (self.opts.max_file_size, self.opts.yaml_limits);
+        let regular = &self.regular;
         let results: Vec<(Result<String, String>, Option<YamlResult>)> = todo
             .par_iter()
             .zip(ids.par_iter())
             .map(|(path, id)| {
-                let text = read_text(path, max);
+                let text = if regular.contains(path) { read_regular(path, max) } else { read_text(path, max) };
                 let parsed = text.as_ref().ok().map(|t| yaml::parse(*id, t, &limits));
                 (text, parsed)
             })
@@ -384,10 +413,11 @@ impl<'o> Loader<'o> {
             })
             .collect();
         let max = self.opts.max_file_size;
+        let regular = &self.regular;
         let results: Vec<(Result<String, String>, Option<envfile::EnvFile>)> = todo
             .par_iter()
             .map(|(path, _)| {
-                let text = read_text(path, max);
+                let text = if regular.contains(path) { read_regular(path, max) } else { read_text(path, max) };
                 let parsed = text.as_ref().ok().map(|t| envfile::parse(t));
                 (text, parsed)
             })
@@ -404,6 +434,24 @@ impl<'o> Loader<'o> {
                 }
             }
         }
+    }
+
+    /// An absolute, lexically normalized path (no symlink resolution, like compose's `filepath.Abs`).
+    fn absolute(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { normalize(path) } else { normalize(&self.cwd.join(path)) }
+    }
+
+    /// Whether a file may exist: answered from the directory listings discovery made, else asked of the
+    /// file system (a symlink that points nowhere still "exists", and its read reports the problem).
+    fn may_exist(&mut self, path: &Path) -> bool {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if let (Some(listing), Some(name)) = (self.dir_cache.get(&dir), path.file_name()) {
+            return listing.iter().any(|n| std::ffi::OsStr::new(n) == name);
+        }
+        path.exists() || std::fs::symlink_metadata(path).is_ok()
     }
 
     /// The directory's file names, listed once per run.
@@ -434,10 +482,24 @@ impl<'o> Loader<'o> {
             .map(|e| normalize(&dir.join(e)))
     }
 
+    /// Drops the parsed documents of a file no stack needs any more (see `load`).
+    fn release(&mut self, path: &Path) {
+        if let Some((id, Some(_))) = self.compose_cache.remove(path) {
+            self.released.insert(path.to_path_buf(), id);
+        }
+    }
+
     fn compose_file(&mut self, path: &Path) -> ParsedFile {
         let path = normalize(path);
         if let Some(hit) = self.compose_cache.get(&path) {
             return hit.clone();
+        }
+        if let Some(&id) = self.released.get(&path) {
+            // Parsed fine before: parse the kept text again.
+            let text = self.model.db.get(id).map(|f| f.text.clone()).unwrap_or_else(|| Arc::from(""));
+            let docs = yaml::parse(id, &text, &self.opts.yaml_limits).ok().map(Arc::new);
+            self.compose_cache.insert(path, (id, docs.clone()));
+            return (id, docs);
         }
         let (id, text) = self.read(&path, FileKind::Compose);
         let docs = match text.map(|text| yaml::parse(id, &text, &self.opts.yaml_limits)) {
@@ -473,7 +535,7 @@ impl<'o> Loader<'o> {
         if let Some(hit) = self.env_cache.get(&path) {
             return *hit;
         }
-        if !path.exists() && std::fs::symlink_metadata(&path).is_err() {
+        if !self.may_exist(&path) {
             self.env_cache.insert(path, None);
             return None;
         }
@@ -536,9 +598,6 @@ impl<'o> Loader<'o> {
         if let Some(id) = self.env_file(&path, EnvRole::Env) {
             return EnvLookup::Found(id);
         }
-        if path.is_dir() {
-            return EnvLookup::Missing;
-        }
         if self.opts.strict_env {
             return EnvLookup::Missing;
         }
@@ -581,9 +640,7 @@ impl<'o> Loader<'o> {
                 vars.insert((*k).to_owned(), VarDef { value: None, origin: Origin::Process, interp: None });
             }
             // Compose always defines PWD: the directory it runs in, normally the project directory.
-            let pwd = std::path::absolute(&spec.project_dir)
-                .map(|p| normalize(&p))
-                .unwrap_or_else(|_| spec.project_dir.clone());
+            let pwd = self.absolute(&spec.project_dir);
             vars.insert(
                 "PWD".to_owned(),
                 VarDef { value: Some(pwd.to_string_lossy().into_owned()), origin: Origin::Process, interp: None },
@@ -724,11 +781,10 @@ impl<'o> Loader<'o> {
             }
         }
         // Compose names the project after the absolute path's last component (no symlink resolution).
-        let dir_name = std::path::absolute(&spec.project_dir)
-            .ok()
-            .map(|p| normalize(&p))
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "default".to_owned());
+        let dir_name = self
+            .absolute(&spec.project_dir)
+            .file_name()
+            .map_or_else(|| "default".to_owned(), |n| n.to_string_lossy().into_owned());
         let env_project = vars.get("COMPOSE_PROJECT_NAME").and_then(|d| d.value.clone());
         // `-p` and COMPOSE_PROJECT_NAME must already be normalized: compose refuses them otherwise.
         let imperative = spec.project_name.clone().map(|p| (p, None)).or_else(|| {
@@ -1255,7 +1311,7 @@ impl<'o> Loader<'o> {
         vars: &HashMap<String, VarDef>,
     ) -> (Vec<EnvVar>, Vec<crate::model::EnvFileRef>) {
         // Declared `environment:` (later duplicates win).
-        let mut declared: Vec<EnvVar> = Vec::new();
+        let mut declared = KeyedVars::default();
         if let Some(node) = svc.node.get("environment") {
             for e in key_value_entries(node) {
                 let var = if e.value.is_null() {
@@ -1297,15 +1353,12 @@ impl<'o> Loader<'o> {
                         overrides: Vec::new(),
                     }
                 };
-                match declared.iter_mut().find(|d| d.key == var.key) {
-                    Some(d) => *d = var,
-                    None => declared.push(var),
-                }
+                declared.upsert(var, false);
             }
         }
         // env_file: entries.
         let mut refs = svc.env_files.clone();
-        let mut from_files: Vec<EnvVar> = Vec::new();
+        let mut from_files = KeyedVars::default();
         for r in refs.iter_mut() {
             let (id, stand_in) = match self.env_or_stand_in(&r.resolved, r.span) {
                 EnvLookup::Found(id) => (id, false),
@@ -1342,13 +1395,13 @@ impl<'o> Loader<'o> {
                         if let Some(d) = vars.get(name) {
                             return Some((d.value.as_deref(), d.origin.clone()));
                         }
-                        if let Some(d) = declared.iter().find(|d| d.key == name && d.value.is_some()) {
+                        if let Some(d) = declared.get(name).filter(|d| d.value.is_some()) {
                             return Some((
                                 d.known.then_some(d.value.as_deref().unwrap_or_default()),
                                 Origin::EnvFile { key: d.key_span, value: d.value_span },
                             ));
                         }
-                        from_files.iter().find(|d| d.key == name).map(|d| {
+                        from_files.get(name).map(|d| {
                             (
                                 d.known.then_some(d.value.as_deref().unwrap_or_default()),
                                 Origin::EnvFile { key: d.key_span, value: d.value_span },
@@ -1398,31 +1451,46 @@ impl<'o> Loader<'o> {
                         }
                     }
                 };
-                match from_files.iter_mut().find(|d| d.key == var.key) {
-                    Some(d) => {
-                        let mut var = var;
-                        var.overrides.push(d.key_span);
-                        var.overrides.append(&mut d.overrides);
-                        *d = var;
-                    }
-                    None => from_files.push(var),
-                }
+                from_files.upsert(var, true);
             }
         }
         // `environment:` wins over env files, even with an empty or inherited-but-unset value.
         let mut out = from_files;
-        for d in declared {
-            match out.iter_mut().find(|x| x.key == d.key) {
-                Some(x) => {
-                    let mut d = d;
-                    d.overrides.push(x.key_span);
-                    d.overrides.append(&mut x.overrides);
-                    *x = d;
+        for d in declared.vars {
+            out.upsert(d, true);
+        }
+        (out.vars, refs)
+    }
+}
+
+/// Environment variables in definition order with an index by key (env files can hold 50,000 keys).
+#[derive(Default)]
+struct KeyedVars {
+    vars: Vec<EnvVar>,
+    index: HashMap<String, usize>,
+}
+
+impl KeyedVars {
+    fn get(&self, key: &str) -> Option<&EnvVar> {
+        self.index.get(key).and_then(|&i| self.vars.get(i))
+    }
+
+    /// Adds a variable, or replaces the earlier one of the same key in its place; with `track`, the new
+    /// one records the definitions it overrides.
+    fn upsert(&mut self, mut var: EnvVar, track: bool) {
+        match self.index.get(&var.key).and_then(|&i| self.vars.get_mut(i)) {
+            Some(existing) => {
+                if track {
+                    var.overrides.push(existing.key_span);
+                    var.overrides.append(&mut existing.overrides);
                 }
-                None => out.push(d),
+                *existing = var;
+            }
+            None => {
+                self.index.insert(var.key.clone(), self.vars.len());
+                self.vars.push(var);
             }
         }
-        (out, refs)
     }
 }
 
@@ -1477,6 +1545,25 @@ fn read_text(path: &Path, max: u64) -> Result<String, String> {
             Ok(bytes) => String::from_utf8(bytes)
                 .map_err(|e| format!("is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())),
         },
+    }
+}
+
+/// [`read_text`] for a file that discovery saw as a regular file (never a FIFO or a symlink: opening
+/// a FIFO blocks): open, then check the size on the open file, one path lookup instead of two.
+fn read_regular(path: &Path, max: u64) -> Result<String, String> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else { return read_text(path, max) };
+    match file.metadata() {
+        Ok(m) if m.is_file() && m.len() <= max => {
+            let mut bytes = Vec::with_capacity(usize::try_from(m.len()).unwrap_or(0));
+            match file.read_to_end(&mut bytes) {
+                Ok(_) => String::from_utf8(bytes).map_err(|e| {
+                    format!("is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())
+                }),
+                Err(e) => Err(io_message(&e)),
+            }
+        }
+        _ => read_text(path, max),
     }
 }
 

@@ -220,6 +220,7 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
 #[derive(Default, Clone)]
 pub struct SecretSet {
     values: Vec<String>,
+    seen: std::collections::HashSet<String>,
 }
 
 impl SecretSet {
@@ -227,7 +228,7 @@ impl SecretSet {
         let v = value.trim().trim_matches(['"', '\'']);
         // Short values (`1`, `no`, `example`) would scrub ordinary words out of paths and names; the
         // snippets mask every value of a secret-named key whatever its length.
-        if v.chars().count() >= 8 && !only_references(v) && !self.values.iter().any(|x| x == v) {
+        if v.chars().count() >= 8 && !only_references(v) && self.seen.insert(v.to_owned()) {
             self.values.push(v.to_owned());
         }
     }

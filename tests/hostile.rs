@@ -15,10 +15,19 @@ fn check(dir: &Path) -> Report {
     std::fs::create_dir_all(dir.join("good")).unwrap();
     std::fs::write(dir.join("good/compose.yaml"), GOOD).unwrap();
     let started = Instant::now();
-    let report = stackcheck::check(&CheckOptions {
-        load: LoadOptions { paths: vec![dir.to_path_buf()], ..LoadOptions::default() },
-        ..CheckOptions::default()
+    // In a thread, so that a hang (a FIFO opened for reading blocks forever) fails the test instead of
+    // stalling the whole suite.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let root = dir.to_path_buf();
+    std::thread::spawn(move || {
+        let report = stackcheck::check(&CheckOptions {
+            load: LoadOptions { paths: vec![root], ..LoadOptions::default() },
+            ..CheckOptions::default()
+        });
+        let _ = tx.send(report);
     });
+    let report =
+        rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| panic!("stackcheck hung on {}", dir.display()));
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
     assert!(
         report.findings.iter().any(|f| f.code == "C101"),
