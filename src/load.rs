@@ -23,9 +23,9 @@ use crate::finding::Finding;
 use crate::interp::{self, Lookup};
 use crate::model::env::{EnvEntry, EnvValue};
 use crate::model::{
-    EnvFileModel, EnvRole, EnvSource, EnvVar, ProjectNameSource, Stack, StackModel, TemplatePair, VarDef,
+    EnvFileModel, EnvRole, EnvSource, EnvVar, ProjectNameSource, Stack, StackModel, TemplatePair, VarDef, lookup_var,
 };
-use crate::provenance::{InterpInfo, Origin, VarRef, VarState};
+use crate::provenance::{InterpInfo, Origin};
 use crate::rules::parse as p;
 use crate::source::{FileId, FileKind, Span};
 use crate::yaml::{self, Entry, Key, Kind, Node};
@@ -112,25 +112,18 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         l.register_template(t);
     }
     let mut stacks = Vec::with_capacity(specs.len());
-    // Parsed documents are released after the last stack that lists their file (they are parsed again
-    // from the kept text if an `include` or `extends` needs them later): the peak memory then holds
-    // about one copy of the trees instead of two.
-    let mut uses: HashMap<PathBuf, usize> = HashMap::new();
+    // Parsed documents are handed over (not copied) to the last stack that lists their file, and parsed
+    // again from the kept text if an `include` or `extends` needs them later: loading then holds about
+    // one copy of the trees instead of two, and copies none for files used once.
     for spec in &specs {
         for f in spec.files.iter().chain(&spec.overlay_base) {
-            *uses.entry(normalize(f)).or_default() += 1;
+            *l.uses.entry(normalize(f)).or_default() += 1;
         }
     }
     for spec in &specs {
         stacks.push(l.load_stack(spec));
         for f in spec.files.iter().chain(&spec.overlay_base) {
-            let f = normalize(f);
-            if let Some(n) = uses.get_mut(&f) {
-                *n -= 1;
-                if *n == 0 {
-                    l.release(&f);
-                }
-            }
+            l.used_once(&normalize(f));
         }
     }
     // Services that other compose-named files of the repository define with an image or a build.
@@ -291,6 +284,8 @@ struct Loader<'o> {
     released: HashMap<PathBuf, FileId>,
     /// Paths discovery saw as regular files.
     regular: HashSet<PathBuf>,
+    /// How many stacks still plan to use each compose file.
+    uses: HashMap<PathBuf, usize>,
     cwd: PathBuf,
 }
 
@@ -315,6 +310,7 @@ impl<'o> Loader<'o> {
             dir_cache: HashMap::new(),
             released: HashMap::new(),
             regular: HashSet::new(),
+            uses: HashMap::new(),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         }
     }
@@ -482,11 +478,34 @@ impl<'o> Loader<'o> {
             .map(|e| normalize(&dir.join(e)))
     }
 
+    /// Counts one planned use of a file as done; after the last one its documents are dropped.
+    fn used_once(&mut self, path: &Path) {
+        if let Some(n) = self.uses.get_mut(path) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.release(path);
+            }
+        }
+    }
+
     /// Drops the parsed documents of a file no stack needs any more (see `load`).
     fn release(&mut self, path: &Path) {
         if let Some((id, Some(_))) = self.compose_cache.remove(path) {
             self.released.insert(path.to_path_buf(), id);
         }
+    }
+
+    /// The documents of a file for one stack to process: handed over when this is the file's last planned
+    /// use, copied otherwise.
+    fn take_docs(&mut self, path: &Path, docs: Arc<Vec<Node>>) -> Vec<Node> {
+        let path = normalize(path);
+        if self.uses.get(&path).copied() == Some(1) {
+            if let Some((id, Some(_))) = self.compose_cache.remove(&path) {
+                self.released.insert(path, id);
+            }
+            return Arc::try_unwrap(docs).unwrap_or_else(|shared| (*shared).clone());
+        }
+        (*docs).clone()
     }
 
     fn compose_file(&mut self, path: &Path) -> ParsedFile {
@@ -634,11 +653,8 @@ impl<'o> Loader<'o> {
     /// The interpolation environment of a stack and whether a real env file feeds it.
     fn interpolation_env(&mut self, spec: &StackSpec) -> (HashMap<String, VarDef>, Vec<FileId>, bool) {
         let mut vars: HashMap<String, VarDef> = HashMap::new();
-        // Every shell that runs `docker compose` exports these: defined, values unknown (`$PWD/Caddyfile`).
+        // Every shell that runs `docker compose` exports HOME, USER... (`model::lookup_var` knows them).
         if !self.opts.use_shell_env {
-            for k in SHELL_VARS {
-                vars.insert((*k).to_owned(), VarDef { value: None, origin: Origin::Process, interp: None });
-            }
             // Compose always defines PWD: the directory it runs in, normally the project directory.
             let pwd = self.absolute(&spec.project_dir);
             vars.insert(
@@ -687,7 +703,6 @@ impl<'o> Loader<'o> {
                 if self.process_env.contains_key(&entry.key) {
                     continue; // the process environment always wins
                 }
-                let _ = SHELL_VARS;
                 if stand_in {
                     vars.insert(
                         entry.key.clone(),
@@ -696,14 +711,14 @@ impl<'o> Loader<'o> {
                     continue;
                 }
                 let def = match &entry.value {
-                    None => match vars.get(&entry.key) {
+                    None => match lookup_var(&vars, &entry.key) {
                         // A bare KEY inherits from the process environment only.
                         Some(d) if d.origin == Origin::Process => d.clone(),
                         _ => continue,
                     },
                     Some(v) => {
                         let (value, known, info) = interpolate_env_value(v, &text, &|name| {
-                            vars.get(name).map(|d| (d.value.as_deref(), d.origin.clone()))
+                            lookup_var(&vars, name).map(|d| (d.value.as_deref(), d.origin.clone()))
                         });
                         VarDef {
                             value: known.then_some(value),
@@ -750,18 +765,18 @@ impl<'o> Loader<'o> {
         }
         let mut loaded_ok = true;
         let mut file_ids = Vec::new();
-        let mut parsed: Vec<(FileId, Arc<Vec<Node>>)> = Vec::new();
+        let mut parsed: Vec<(PathBuf, FileId, Arc<Vec<Node>>)> = Vec::new();
         for f in &files {
             let (id, docs) = self.compose_file(f);
             file_ids.push(id);
             match docs {
-                Some(d) => parsed.push((id, d)),
+                Some(d) => parsed.push((f.clone(), id, d)),
                 None => loaded_ok = false,
             }
         }
         // Project name (semantics.md §1.13).
         let mut name_key: Option<(String, Span)> = None;
-        for (_, docs) in &parsed {
+        for (_, _, docs) in &parsed {
             for doc in docs.iter() {
                 if let Some(n) = doc.get("name").filter(|n| n.as_str().is_some_and(|s| !s.is_empty())) {
                     let mut problems = Vec::new();
@@ -828,10 +843,10 @@ impl<'o> Loader<'o> {
         };
         let mut dict =
             Node { span: Span::default(), tag: yaml::Tag::None, kind: Kind::Map(Vec::new()), via_alias: None };
-        for (id, docs) in &parsed {
-            ctx.dirs.map.insert(*id, spec.project_dir.clone());
-            for doc in docs.iter() {
-                if let Some(doc) = self.process_doc(doc.clone(), *id, &mut ctx, 0) {
+        for (path, id, docs) in parsed {
+            ctx.dirs.map.insert(id, spec.project_dir.clone());
+            for doc in self.take_docs(&path, docs) {
+                if let Some(doc) = self.process_doc(doc, id, &mut ctx, 0) {
                     self.merge(&mut dict, doc);
                 }
             }
@@ -1169,7 +1184,7 @@ impl<'o> Loader<'o> {
                         let (value, known, info) = interpolate_env_value(v, &text, &|name| {
                             ctx.vars
                                 .get(name)
-                                .or_else(|| sub_vars.get(name))
+                                .or_else(|| lookup_var(&sub_vars, name))
                                 .map(|d| (d.value.as_deref(), d.origin.clone()))
                         });
                         sub_vars.insert(
@@ -1315,7 +1330,7 @@ impl<'o> Loader<'o> {
         if let Some(node) = svc.node.get("environment") {
             for e in key_value_entries(node) {
                 let var = if e.value.is_null() {
-                    match vars.get(&e.key.name) {
+                    match lookup_var(vars, &e.key.name) {
                         Some(def) => EnvVar {
                             key: e.key.name.clone(),
                             key_span: e.key.span,
@@ -1392,7 +1407,7 @@ impl<'o> Loader<'o> {
                     }
                 } else {
                     let lookup = |name: &str| -> Option<(Option<&str>, Origin)> {
-                        if let Some(d) = vars.get(name) {
+                        if let Some(d) = lookup_var(vars, name) {
                             return Some((d.value.as_deref(), d.origin.clone()));
                         }
                         if let Some(d) = declared.get(name).filter(|d| d.value.is_some()) {
@@ -1530,9 +1545,6 @@ fn non_string_keys(node: &Node, path: &mut Vec<String>, out: &mut Vec<schema::Sc
     }
 }
 
-/// Variables a login shell always exports (bash's `UID`/`GID` are not exported, so they are not here).
-const SHELL_VARS: &[&str] = &["HOME", "PWD", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "TERM"];
-
 /// Reads a file as UTF-8 text within the size limit, or says why not (thread-safe, no side effects).
 fn read_text(path: &Path, max: u64) -> Result<String, String> {
     match std::fs::metadata(path) {
@@ -1620,22 +1632,7 @@ fn interpolate_env_value<'a>(
         Some((None, _)) => Lookup::Unknown,
     });
     let map = |r: &std::ops::Range<usize>| if v.verbatim { v.span.sub(r.start, r.end) } else { v.span };
-    let uses = result
-        .uses
-        .iter()
-        .map(|u| VarRef {
-            name: u.name.clone(),
-            span: map(&u.range),
-            op: u.op,
-            state: match u.lookup {
-                interp::LookupState::Undefined => VarState::Undefined,
-                interp::LookupState::Known => VarState::Known,
-                interp::LookupState::Unknown => VarState::Unknown,
-            },
-            origin: lookup(&u.name).map(|(_, o)| o),
-            contributes: u.contributes,
-        })
-        .collect();
+    let uses = interpolate::var_refs(&result, map, |name| lookup(name).map(|(_, o)| o));
     let info = InterpInfo { template: v.text.clone(), known: result.known, uses };
     (result.value, result.known, Some(Box::new(info)))
 }

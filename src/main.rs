@@ -11,11 +11,6 @@ use stackcheck::load::LoadOptions;
 use stackcheck::report::{self, Format, RenderOptions};
 use stackcheck::{CheckOptions, rules};
 
-// mimalloc instead of glibc malloc: loading allocates many small nodes on two threads, where glibc's
-// per-thread arenas grow by small mprotect steps (about 2,500 syscalls on the 25x replica).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "stackcheck",

@@ -58,16 +58,33 @@ pub enum Value {
     Timestamp,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A node's tag, as far as Compose cares (small and `Copy`: every node has one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tag {
     None,
     /// Compose's `!reset`.
     Reset,
     /// Compose's `!override`.
     Override,
-    /// A core-schema tag such as `!!str` (the suffix).
-    Core(String),
-    Other(String),
+    /// A core-schema tag (`!!str`, `!!int`, `!!merge`...).
+    Core(CoreTag),
+    /// Any other tag (kept as a string by go-yaml).
+    Other,
+    /// Internal: a mapping key waiting for its value while the tree is built.
+    Pending,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreTag {
+    Str,
+    Binary,
+    Null,
+    Bool,
+    Int,
+    Float,
+    Timestamp,
+    Merge,
+    Other,
 }
 
 #[derive(Clone, Debug)]
@@ -613,7 +630,30 @@ impl Builder<'_> {
     fn finish_map(&self, raw: Vec<(Node, Node)>) -> Result<Vec<Entry>, YamlError> {
         let mut entries: Vec<Entry> = Vec::with_capacity(raw.len());
         let mut merges: Vec<(Span, Node)> = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        // Duplicates compare the key text as written (go-yaml / compose-go), merge keys included; checked
+        // on borrowed text first (small maps: pairwise, large ones: a set), so no key is copied for it.
+        fn key_text(n: &Node) -> Option<&str> {
+            n.as_scalar().map(|s| s.text.as_str())
+        }
+        let duplicate = if raw.len() <= 16 {
+            raw.iter().enumerate().find_map(|(i, (k, _))| {
+                let t = key_text(k)?;
+                raw.iter().take(i).find(|(p, _)| key_text(p) == Some(t)).map(|(p, _)| (p.span, k.span, t))
+            })
+        } else {
+            let mut seen: HashMap<&str, Span> = HashMap::with_capacity(raw.len());
+            raw.iter().find_map(|(k, _)| {
+                let t = key_text(k)?;
+                seen.insert(t, k.span).map(|first| (first, k.span, t))
+            })
+        };
+        if let Some((first, again, text)) = duplicate {
+            return Err(YamlError {
+                span: again,
+                message: format!("mapping key \"{text}\" already defined"),
+                related: Some((first, "first defined here".to_owned())),
+            });
+        }
         for (key, value) in raw {
             let value = if is_placeholder(&value) {
                 Node::null(Span::new(self.file, key.span.end as usize, key.span.end as usize))
@@ -623,18 +663,9 @@ impl Builder<'_> {
             let Kind::Scalar(ks) = &key.kind else {
                 return Err(self.err(key.span, format!("mapping keys must be strings, found {}", key.type_name())));
             };
-            // Duplicates compare the key text as written (go-yaml / compose-go), merge keys included.
-            if let Some(first) = seen.get(&ks.text) {
-                return Err(YamlError {
-                    span: key.span,
-                    message: format!("mapping key \"{}\" already defined", ks.text),
-                    related: Some((*first, "first defined here".to_owned())),
-                });
-            }
-            seen.insert(ks.text.clone(), key.span);
             let merge_tag = match &key.tag {
                 Tag::None => ks.style == Style::Plain,
-                Tag::Core(t) => t == "merge",
+                Tag::Core(t) => *t == CoreTag::Merge,
                 _ => false,
             };
             if ks.text == "<<" && merge_tag {
@@ -670,17 +701,27 @@ impl Builder<'_> {
 }
 
 fn placeholder(span: Span) -> Node {
-    Node { span, tag: Tag::Other("\u{0}placeholder".to_owned()), kind: Kind::Seq(Vec::new()), via_alias: None }
+    Node { span, tag: Tag::Pending, kind: Kind::Seq(Vec::new()), via_alias: None }
 }
 
 fn is_placeholder(node: &Node) -> bool {
-    matches!(&node.tag, Tag::Other(t) if t == "\u{0}placeholder")
+    node.tag == Tag::Pending
 }
 
 fn convert_tag(tag: Option<&saphyr_parser::Tag>) -> Tag {
     let Some(tag) = tag else { return Tag::None };
     if tag.is_yaml_core_schema() || tag.handle == "!!" {
-        return Tag::Core(tag.suffix.clone());
+        return Tag::Core(match tag.suffix.as_str() {
+            "str" => CoreTag::Str,
+            "binary" => CoreTag::Binary,
+            "null" => CoreTag::Null,
+            "bool" => CoreTag::Bool,
+            "int" => CoreTag::Int,
+            "float" => CoreTag::Float,
+            "timestamp" => CoreTag::Timestamp,
+            "merge" => CoreTag::Merge,
+            _ => CoreTag::Other,
+        });
     }
     if tag.handle == "!" {
         match tag.suffix.as_str() {
@@ -690,32 +731,29 @@ fn convert_tag(tag: Option<&saphyr_parser::Tag>) -> Tag {
             _ => {}
         }
     }
-    Tag::Other(tag.to_string())
+    Tag::Other
 }
 
 /// Resolves a scalar as go-yaml v3 does when decoding into an untyped value.
 fn resolve(tag: &Tag, style: Style, text: &str) -> Value {
     match tag {
-        Tag::Core(suffix) => match suffix.as_str() {
-            "str" | "binary" => Value::Str,
-            "null" => Value::Null,
-            "bool" => match resolve_plain(text) {
+        Tag::Core(core) => match core {
+            CoreTag::Str | CoreTag::Binary | CoreTag::Merge | CoreTag::Other => Value::Str,
+            CoreTag::Null => Value::Null,
+            CoreTag::Bool => match resolve_plain(text) {
                 v @ Value::Bool(_) => v,
                 _ => Value::Str,
             },
-            "int" => match resolve_plain(text) {
+            CoreTag::Int => match resolve_plain(text) {
                 v @ Value::Int(_) => v,
                 _ => Value::Str,
             },
-            "float" => match resolve_plain(text) {
-                v @ (Value::Float(_) | Value::Int(_)) => match v {
-                    Value::Int(i) => Value::Float(i as f64),
-                    other => other,
-                },
+            CoreTag::Float => match resolve_plain(text) {
+                Value::Int(i) => Value::Float(i as f64),
+                v @ Value::Float(_) => v,
                 _ => Value::Str,
             },
-            "timestamp" => Value::Timestamp,
-            _ => Value::Str,
+            CoreTag::Timestamp => Value::Timestamp,
         },
         Tag::None if style == Style::Plain => resolve_plain(text),
         // Quoted and block scalars are strings; so are scalars with custom tags (go-yaml does not resolve them).
@@ -1152,8 +1190,8 @@ mod tests {
     #[test]
     fn tags_are_kept() {
         let n = parse1("ports: !reset []\nimage: !override x\n");
-        assert_eq!(n.get("ports").map(|p| p.tag.clone()), Some(Tag::Reset));
-        assert_eq!(n.get("image").map(|p| p.tag.clone()), Some(Tag::Override));
+        assert_eq!(n.get("ports").map(|p| p.tag), Some(Tag::Reset));
+        assert_eq!(n.get("image").map(|p| p.tag), Some(Tag::Override));
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn verbatim_offset(node: &Node) -> Option<usize> {
 
 /// Looks a variable up in the interpolation environment.
 pub fn lookup<'a>(vars: &'a HashMap<String, VarDef>, name: &str) -> Lookup<'a> {
-    match vars.get(name) {
+    match crate::model::lookup_var(vars, name) {
         None => Lookup::Undefined,
         Some(VarDef { value: Some(v), .. }) => Lookup::Known(v),
         Some(VarDef { value: None, .. }) => Lookup::Unknown,
@@ -77,26 +77,36 @@ pub fn interpolate_text(
             }),
         }
     }
-    let uses = result
+    let uses = var_refs(&result, map, |name| crate::model::lookup_var(vars, name).map(|d| d.origin.clone()));
+    let assumed = undefined == Undefined::FromDeployEnv
+        && result.uses.iter().any(|u| u.contributes && u.lookup == interp::LookupState::Undefined);
+    let info = InterpInfo { template: text.to_owned(), known: result.known && !assumed, uses };
+    (result.value, Some(Box::new(info)))
+}
+
+/// The provenance records of an interpolation's variable uses: where each is written (`span_of` maps a
+/// byte range of the template onto the file) and where its variable is defined.
+pub fn var_refs(
+    result: &interp::Interpolated,
+    span_of: impl Fn(&std::ops::Range<usize>) -> Span,
+    origin_of: impl Fn(&str) -> Option<crate::provenance::Origin>,
+) -> Vec<VarRef> {
+    result
         .uses
         .iter()
         .map(|u| VarRef {
             name: u.name.clone(),
-            span: map(&u.range),
+            span: span_of(&u.range),
             op: u.op,
             state: match u.lookup {
                 interp::LookupState::Undefined => VarState::Undefined,
                 interp::LookupState::Known => VarState::Known,
                 interp::LookupState::Unknown => VarState::Unknown,
             },
-            origin: vars.get(&u.name).map(|d| d.origin.clone()),
+            origin: origin_of(&u.name),
             contributes: u.contributes,
         })
-        .collect();
-    let assumed = undefined == Undefined::FromDeployEnv
-        && result.uses.iter().any(|u| u.contributes && u.lookup == interp::LookupState::Undefined);
-    let info = InterpInfo { template: text.to_owned(), known: result.known && !assumed, uses };
-    (result.value, Some(Box::new(info)))
+        .collect()
 }
 
 /// Interpolates every string value of a document in place, then applies Compose's casts.

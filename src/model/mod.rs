@@ -138,6 +138,17 @@ impl Stack {
     }
 }
 
+/// Variables every shell that runs `docker compose` exports (bash's `UID`/`GID` are not exported, so
+/// they are not here): defined, with values unknown unless `--use-shell-env` gives the real ones.
+pub const SHELL_VARS: &[&str] = &["HOME", "USER", "LOGNAME", "PATH", "SHELL", "LANG", "TERM"];
+
+static SHELL_DEF: VarDef = VarDef { value: None, origin: Origin::Process, interp: None };
+
+/// A variable of the interpolation environment, the shell's standard ones included.
+pub fn lookup_var<'a>(vars: &'a HashMap<String, VarDef>, name: &str) -> Option<&'a VarDef> {
+    vars.get(name).or_else(|| SHELL_VARS.contains(&name).then_some(&SHELL_DEF))
+}
+
 /// A variable of the interpolation environment.
 #[derive(Clone, Debug)]
 pub struct VarDef {
