@@ -28,6 +28,7 @@ fn origin(db: &SourceDb, o: &Origin) -> Value {
         Origin::Template { key } => json!({"kind": "template", "at": at(db, *key)}),
         Origin::Process => json!({"kind": "process-environment"}),
         Origin::Compose => json!({"kind": "compose"}),
+        Origin::Config => json!({"kind": "stackcheck.toml"}),
     }
 }
 

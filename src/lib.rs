@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod compose;
+pub mod config;
 pub mod discover;
 pub mod envfile;
 pub mod finding;
@@ -72,7 +73,17 @@ pub fn selected_rules(select: &[String], ignore: &[String]) -> Vec<&'static Rule
 /// Loads the stacks, runs the selected rules, applies suppressions and sorts the findings.
 pub fn check(opts: &CheckOptions) -> Report {
     let loaded = load::load(&opts.load);
-    let selected = selected_rules(&opts.select, &opts.ignore);
+    // The command line's --select replaces the config's; --ignore adds to it (as in ruff).
+    let config = opts.load.config.as_ref();
+    let select: Vec<String> = if opts.select.is_empty() {
+        config.map(|c| c.rules.select.iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default()
+    } else {
+        opts.select.clone()
+    };
+    let mut ignore: Vec<String> =
+        config.map(|c| c.rules.ignore.iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default();
+    ignore.extend(opts.ignore.iter().cloned());
+    let selected = selected_rules(&select, &ignore);
     let model = loaded.model;
     let mut findings: Vec<Finding> =
         loaded.findings.into_iter().filter(|f| selected.iter().any(|r| r.code == f.code)).collect();
@@ -83,6 +94,13 @@ pub fn check(opts: &CheckOptions) -> Report {
     let applied = suppress::apply(findings, &model.directives, &model.db);
     let mut findings = applied.kept;
     findings.extend(applied.problems.into_iter().filter(|f| selected.iter().any(|r| r.code == f.code)));
+    if let Some(config) = config {
+        for f in &mut findings {
+            if let Some(sev) = config.severity_of(f.code, f.name) {
+                f.severity = sev;
+            }
+        }
+    }
     report::sort(&mut findings, &model.db);
     let secrets = collect_secrets(&model);
     Report { model, findings, suppressed: applied.suppressed, unused_suppressions: applied.unused, secrets }

@@ -50,6 +50,8 @@ pub struct LoadOptions {
     pub max_file_size: u64,
     /// Maximum depth of `include` / `extends.file` chains.
     pub max_include_depth: usize,
+    /// stackcheck.toml, when one was found.
+    pub config: Option<crate::config::Config>,
 }
 
 impl Default for LoadOptions {
@@ -65,6 +67,7 @@ impl Default for LoadOptions {
             yaml_limits: yaml::Limits::default(),
             max_file_size: 10 * 1024 * 1024,
             max_include_depth: 16,
+            config: None,
         }
     }
 }
@@ -81,7 +84,11 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let found = discover::discover(&opts.paths);
     l.dir_cache.extend(found.listings.iter().map(|(d, names)| (d.clone(), names.clone())));
     l.regular = found.regular.clone();
-    let specs: Vec<StackSpec> = if opts.files.is_empty() {
+    let config_stacks = opts.config.as_ref().filter(|c| !c.stacks.is_empty());
+    let specs: Vec<StackSpec> = if let (true, Some(config)) = (opts.files.is_empty(), config_stacks) {
+        // Stacks declared in stackcheck.toml replace discovery (env files and templates are still found).
+        config.stacks.iter().map(|s| config_spec(config, s, opts)).collect()
+    } else if opts.files.is_empty() {
         // `--profile`, `-p` and `--env-file` apply to every discovered stack, as they would to
         // `docker compose` run in each directory.
         let mut specs = found.stacks.clone();
@@ -110,6 +117,14 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     l.prefetch_env(&env_paths);
     for t in &found.templates {
         l.register_template(t);
+    }
+    // `template = "..."` of a [[stack]] pairs that template with the stack's first env file.
+    if let Some(config) = &opts.config {
+        for s in &config.stacks {
+            if let (Some(t), Some(env)) = (&s.template, s.env_file.first()) {
+                l.pair_template(&config.resolve(t), &config.resolve(env));
+            }
+        }
     }
     let mut stacks = Vec::with_capacity(specs.len());
     // Parsed documents are handed over (not copied) to the last stack that lists their file, and parsed
@@ -143,6 +158,29 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         l.report_incomplete_services(stack);
     }
     l.finish(stacks)
+}
+
+/// A stack declared in stackcheck.toml (`[[stack]]`); paths relative to the config file.
+fn config_spec(config: &crate::config::Config, s: &crate::config::StackConfig, opts: &LoadOptions) -> StackSpec {
+    let files: Vec<PathBuf> = s.compose.iter().map(|f| config.resolve(f)).collect();
+    let dir = files.first().and_then(|f| f.parent()).map_or_else(
+        || config.dir.clone(),
+        |d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() },
+    );
+    StackSpec {
+        name: s.name.clone(),
+        files,
+        project_dir: dir.clone(),
+        env_files: s.env_file.iter().map(|f| config.resolve(f)).collect(),
+        explicit_env: !s.env_file.is_empty(),
+        project_name: opts.project_name.clone().or_else(|| s.project.clone()),
+        profiles: if opts.profiles.is_empty() { s.profiles.clone() } else { opts.profiles.clone() },
+        app: dir.to_string_lossy().into_owned(),
+        env_name: Some(s.name.clone()),
+        host: s.host.clone().unwrap_or_else(|| "config".to_owned()),
+        explicit: true,
+        overlay_base: None,
+    }
 }
 
 fn explicit_spec(opts: &LoadOptions) -> StackSpec {
@@ -548,6 +586,21 @@ impl<'o> Loader<'o> {
         }
     }
 
+    /// Pairs a template with an env file whatever their names (config `template =`).
+    fn pair_template(&mut self, template: &Path, env_path: &Path) {
+        let (template, env_path) = (normalize(template), normalize(env_path));
+        self.template_for.insert(env_path.clone(), template.clone());
+        let Some(tid) = self.env_file(&template, EnvRole::Template) else { return };
+        let env = self.env_file(&env_path, EnvRole::Env);
+        match self.model.templates.iter_mut().find(|t| t.template == tid) {
+            Some(pair) => {
+                pair.env_path = env_path;
+                pair.env = env;
+            }
+            None => self.model.templates.push(TemplatePair { template: tid, env_path, env }),
+        }
+    }
+
     /// Loads an env file once (parse + P004). None when absent or unreadable.
     fn env_file(&mut self, path: &Path, role: EnvRole) -> Option<FileId> {
         let path = normalize(path);
@@ -661,6 +714,11 @@ impl<'o> Loader<'o> {
                 "PWD".to_owned(),
                 VarDef { value: Some(pwd.to_string_lossy().into_owned()), origin: Origin::Process, interp: None },
             );
+        }
+        if let Some(config) = &self.opts.config {
+            for (k, v) in &config.env {
+                vars.insert(k.clone(), VarDef { value: Some(v.clone()), origin: Origin::Config, interp: None });
+            }
         }
         for (k, v) in &self.process_env {
             vars.insert(k.clone(), VarDef { value: Some(v.clone()), origin: Origin::Process, interp: None });

@@ -104,6 +104,9 @@ struct CheckArgs {
     /// No template stand-ins for absent env files; `${VAR:?}` fails without an env file (for the server).
     #[arg(long = "strict-env")]
     strict_env: bool,
+    /// The configuration file (default: stackcheck.toml or .stackcheck.toml, searched upward from PATH).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -179,6 +182,11 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
             return Err(format!("{}: no such file or directory", p.display()));
         }
     }
+    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let config = match stackcheck::config::find(&start, args.config.as_deref()) {
+        Some(path) => Some(stackcheck::config::load(&path).map_err(config_error)?),
+        None => None,
+    };
     let opts = CheckOptions {
         load: LoadOptions {
             paths: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
@@ -188,6 +196,7 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
             profiles: args.profiles.clone(),
             use_shell_env: args.use_shell_env,
             strict_env: args.strict_env,
+            config,
             ..LoadOptions::default()
         },
         select: args.select.clone(),
@@ -236,6 +245,23 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     // The process ends here: freeing the whole model would only cost time (7% on big trees).
     std::mem::forget(report);
     Ok(code)
+}
+
+/// A configuration error as a diagnostic pointing into the TOML (the run then exits 2).
+fn config_error(e: stackcheck::config::ConfigError) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+    let Some(range) = e.range.clone() else { return e.to_string() };
+    let diag = MietteDiagnostic::new(e.message.clone())
+        .with_code("config")
+        .with_label(LabeledSpan::at(range, "here"))
+        .with_help("see the configuration keys in README.md");
+    let report = Report::new(diag).with_source_code(NamedSource::new(e.path.display().to_string(), e.text.clone()));
+    let mut out = String::new();
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_links(false);
+    match handler.render_report(&mut out, report.as_ref()) {
+        Ok(()) => format!("invalid configuration\n{out}"),
+        Err(_) => e.to_string(),
+    }
 }
 
 fn statistics(report: &stackcheck::Report) -> String {

@@ -12,6 +12,8 @@ pub enum Origin {
     Process,
     /// Set by Compose itself (`COMPOSE_PROJECT_NAME`).
     Compose,
+    /// `[env]` in stackcheck.toml.
+    Config,
     /// A key of a template standing in for an absent env file: defined, value unknown.
     Template { key: Span },
 }
@@ -20,7 +22,7 @@ impl Origin {
     pub fn key_span(&self) -> Option<Span> {
         match self {
             Origin::EnvFile { key, .. } | Origin::Template { key } => Some(*key),
-            Origin::Process | Origin::Compose => None,
+            Origin::Process | Origin::Compose | Origin::Config => None,
         }
     }
 }

@@ -832,7 +832,9 @@ fn corpus_dir() -> PathBuf {
          the differential test needs it",
         dir.display()
     );
-    absolute(&dir)
+    // The physical path: Compose runs in the directory and sees it without symlinks (os.Getwd), so a
+    // corpus reached through a symlink would otherwise differ in every absolute bind path.
+    std::fs::canonicalize(&dir).unwrap_or_else(|_| absolute(&dir))
 }
 
 /// One compose line of a VALIDATION file.
