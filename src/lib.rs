@@ -21,6 +21,7 @@ pub mod report;
 pub mod rules;
 pub mod secret;
 pub mod source;
+pub mod sources;
 pub mod suppress;
 pub mod yaml;
 

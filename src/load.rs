@@ -324,6 +324,7 @@ struct Loader<'o> {
     regular: HashSet<PathBuf>,
     /// How many stacks still plan to use each compose file.
     uses: HashMap<PathBuf, usize>,
+    dockerfile_cache: HashMap<PathBuf, Option<FileId>>,
     cwd: PathBuf,
 }
 
@@ -349,6 +350,7 @@ impl<'o> Loader<'o> {
             released: HashMap::new(),
             regular: HashSet::new(),
             uses: HashMap::new(),
+            dockerfile_cache: HashMap::new(),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
         }
     }
@@ -584,6 +586,28 @@ impl<'o> Loader<'o> {
             let env = if env_path.is_file() { self.env_file(&env_path, EnvRole::Env) } else { None };
             self.model.templates.push(TemplatePair { template: tid, env_path, env });
         }
+    }
+
+    /// Reads and parses the Dockerfile of a build once (`context/dockerfile`, default `Dockerfile`);
+    /// None for remote contexts, inline Dockerfiles and missing files (compose reports those at build).
+    fn dockerfile(&mut self, build: &crate::model::Build) -> Option<FileId> {
+        let dir = build.context_dir.as_ref()?;
+        let name = build.dockerfile.as_ref().map_or("Dockerfile", |d| d.value.as_str());
+        let path = normalize(&dir.join(name));
+        if let Some(hit) = self.dockerfile_cache.get(&path) {
+            return *hit;
+        }
+        let id = if path.is_file() {
+            let (id, text) = self.read(&path, FileKind::Dockerfile);
+            text.map(|t| {
+                self.model.dockerfiles.push(crate::sources::dockerfile::parse(id, &t));
+                id
+            })
+        } else {
+            None
+        };
+        self.dockerfile_cache.insert(path, id);
+        id
     }
 
     /// Pairs a template with an env file whatever their names (config `template =`).
@@ -947,6 +971,9 @@ impl<'o> Loader<'o> {
         }
         // Container environments.
         for svc in &mut services {
+            if let Some(build) = &mut svc.build {
+                build.dockerfile_file = self.dockerfile(build);
+            }
             let (environment, env_files) = self.service_environment(svc, &vars);
             svc.env_files = env_files;
             svc.environment = environment;

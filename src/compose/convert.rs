@@ -264,7 +264,7 @@ fn build(node: Option<&Node>, dirs: &dyn BaseDirs) -> Option<Build> {
         Some(c) => Some(resolve_path(dirs.base_dir(c.span.file), &c.value)),
         None => Some(dirs.base_dir(node.span.file).to_path_buf()),
     };
-    Some(Build { span: node.span, context, context_dir, dockerfile, args, target })
+    Some(Build { span: node.span, context, context_dir, dockerfile, args, target, dockerfile_file: None })
 }
 
 fn port_from_long(item: &Node, errors: &mut Vec<ConvertError>) -> Option<Port> {

@@ -65,3 +65,59 @@ pub struct TemplatePair {
     /// The env file, when it exists.
     pub env: Option<FileId>,
 }
+
+/// The deployment environment an env file or stack is for, as far as its names and values tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Production,
+    Staging,
+    Development,
+}
+
+/// The environment a name such as `prod`, `production`, `.env.staging` or `env.dev.example` says.
+pub fn environment_of_name(name: &str) -> Option<Environment> {
+    let lower = name.to_ascii_lowercase();
+    for part in lower.split(['.', '-', '_']) {
+        match part {
+            "prod" | "production" | "live" => return Some(Environment::Production),
+            "staging" | "stage" | "stg" | "preprod" | "preproduction" | "uat" | "qa" => {
+                return Some(Environment::Staging);
+            }
+            "dev" | "development" | "local" | "test" | "testing" | "ci" => return Some(Environment::Development),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The environment an env file declares through the usual variables (`NODE_ENV=production`...).
+pub fn environment_of_values(env: &EnvFileModel) -> Option<Environment> {
+    const KEYS: [&str; 8] =
+        ["ENVIRONMENT", "ENV", "APP_ENV", "NODE_ENV", "RAILS_ENV", "RACK_ENV", "DJANGO_ENV", "SENTRY_ENVIRONMENT"];
+    KEYS.iter().find_map(|k| env.get(k).and_then(|e| e.value.as_ref()).and_then(|v| environment_of_name(&v.text)))
+}
+
+impl EnvFileModel {
+    /// The environment this file is for: its name first (`.env.production`), else its values.
+    pub fn environment(&self) -> Option<Environment> {
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        environment_of_name(name.trim_start_matches('.').trim_start_matches("env"))
+            .or_else(|| environment_of_values(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_names() {
+        assert_eq!(environment_of_name("prod"), Some(Environment::Production));
+        assert_eq!(environment_of_name(".env.production"), Some(Environment::Production));
+        assert_eq!(environment_of_name("env.staging.example"), Some(Environment::Staging));
+        assert_eq!(environment_of_name("docker-compose.dev"), Some(Environment::Development));
+        assert_eq!(environment_of_name("all-in-one"), None);
+        assert_eq!(environment_of_name("product"), None);
+    }
+}

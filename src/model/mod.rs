@@ -10,7 +10,7 @@ use crate::yaml::Node;
 
 pub mod env;
 
-pub use env::{EnvFileModel, EnvRole, TemplatePair};
+pub use env::{EnvFileModel, EnvRole, Environment, TemplatePair};
 
 /// A string value from a compose file, with where it was written and how interpolation produced it.
 #[derive(Clone, Debug)]
@@ -39,11 +39,22 @@ pub struct StackModel {
     pub directives: Vec<crate::suppress::Directive>,
     /// Index of `env_files` by file.
     env_index: HashMap<FileId, usize>,
+    /// Dockerfiles that services build from.
+    pub dockerfiles: Vec<crate::sources::dockerfile::Dockerfile>,
 }
 
 impl StackModel {
     pub fn env_file(&self, file: FileId) -> Option<&EnvFileModel> {
         self.env_index.get(&file).and_then(|&i| self.env_files.get(i))
+    }
+
+    pub fn dockerfile(&self, file: FileId) -> Option<&crate::sources::dockerfile::Dockerfile> {
+        self.dockerfiles.iter().find(|d| d.file == file)
+    }
+
+    /// The Dockerfile a service builds from, when it was found and read.
+    pub fn dockerfile_of(&self, svc: &Service) -> Option<&crate::sources::dockerfile::Dockerfile> {
+        svc.build.as_ref().and_then(|b| b.dockerfile_file).and_then(|f| self.dockerfile(f))
     }
 
     pub fn add_env_file(&mut self, env: EnvFileModel) {
@@ -135,6 +146,19 @@ impl Stack {
 
     pub fn volume(&self, key: &str) -> Option<&Resource> {
         self.volumes.iter().find(|n| n.key == key)
+    }
+
+    /// The environment this stack deploys: its variant or config name (`prod`), else what its
+    /// interpolation env files say (`.env.production`, `NODE_ENV=production`).
+    pub fn environment(&self, model: &StackModel) -> Option<Environment> {
+        self.env_name
+            .as_deref()
+            .and_then(env::environment_of_name)
+            .or_else(|| self.interp_files.iter().filter_map(|f| model.env_file(*f)).find_map(EnvFileModel::environment))
+    }
+
+    pub fn is_production(&self, model: &StackModel) -> bool {
+        self.environment(model) == Some(Environment::Production)
     }
 }
 
@@ -233,6 +257,8 @@ pub struct Build {
     pub dockerfile: Option<Text>,
     pub args: Vec<Label>,
     pub target: Option<Text>,
+    /// The Dockerfile read from `context/dockerfile` (default `Dockerfile`), when it exists.
+    pub dockerfile_file: Option<FileId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
