@@ -149,10 +149,11 @@ fn escape_char(text: &str) -> char {
     for line in text.lines() {
         let t = line.trim();
         let Some(d) = t.strip_prefix('#') else { break };
-        if let Some((k, v)) = d.split_once('=') {
-            if k.trim().eq_ignore_ascii_case("escape") && v.trim() == "`" {
-                return '`';
-            }
+        if let Some((k, v)) = d.split_once('=')
+            && k.trim().eq_ignore_ascii_case("escape")
+            && v.trim() == "`"
+        {
+            return '`';
         }
     }
     '\\'
