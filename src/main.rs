@@ -127,7 +127,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Inspect(args)) => check(args, true),
         Some(Command::Rules) => {
             let mut out = String::from("code  name                              severity  fix     summary\n");
-            for r in rules::ALL {
+            for r in rules::ALL.iter() {
                 out.push_str(&format!(
                     "{:<5} {:<33} {:<9} {:<7} {}\n",
                     r.code,

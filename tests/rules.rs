@@ -44,7 +44,7 @@ fn fixture_dirs() -> Vec<PathBuf> {
 #[test]
 fn every_rule_has_fixtures_and_every_fixture_a_rule() {
     let dirs = fixture_dirs();
-    for rule in rules::ALL {
+    for rule in rules::ALL.iter() {
         let dir = PathBuf::from(format!("fixtures/{}-{}", rule.code, rule.name));
         assert!(dir.join("fires").is_dir(), "{} has no {}/fires", rule.code, dir.display());
         assert!(dir.join("near-miss").is_dir(), "{} has no {}/near-miss", rule.code, dir.display());

@@ -9,6 +9,7 @@ use crate::model::StackModel;
 
 pub mod compose;
 pub mod env;
+pub mod hardening;
 pub mod parse;
 pub mod prelude;
 
@@ -82,24 +83,15 @@ pub fn code_order(code: &str) -> (usize, &str) {
     (cat, code.get(1..).unwrap_or(""))
 }
 
-/// Every rule, sorted by code in catalog order.
-pub static ALL: &[&Rule] = &[
-    &parse::P001,
-    &parse::P002,
-    &parse::P003,
-    &parse::P004,
-    &parse::P008,
-    &parse::P009,
-    &parse::P010,
-    &parse::P011,
-    &compose::host_port_conflict::RULE,
-    &compose::undefined_variable::RULE,
-    &compose::depends_on_unknown_service::RULE,
-    &compose::unknown_network_or_volume::RULE,
-    &compose::container_name_collision::RULE,
-    &env::env_key_missing::RULE,
-    &env::duplicate_key::RULE,
-];
+/// Every rule, sorted by code in catalog order: each category's module lists its own rules (sorted), so
+/// that work on one category never touches another's list.
+pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
+    let mut all: Vec<&'static Rule> = Vec::new();
+    for category in [parse::RULES, compose::RULES, env::RULES, hardening::RULES] {
+        all.extend_from_slice(category);
+    }
+    all
+});
 
 /// A rule by code or kebab-case name (case-insensitive code).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
@@ -142,7 +134,7 @@ mod tests {
         for pair in ALL.windows(2) {
             assert!(code_order(pair[0].code) < code_order(pair[1].code), "{} before {}", pair[0].code, pair[1].code);
         }
-        for r in ALL {
+        for r in ALL.iter() {
             assert_eq!(r.code.len(), 4, "{}", r.code);
             assert!(r.code.chars().next().is_some_and(|c| CATEGORIES.contains(c)), "{}", r.code);
             assert!(r.code[1..].chars().all(|c| c.is_ascii_digit()), "{}", r.code);

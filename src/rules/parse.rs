@@ -79,3 +79,6 @@ pub static P011: Rule = Rule {
     doc: include_str!("../../rules/docs/P011-invalid-suppression.md"),
     check: reported_by_loader,
 };
+
+/// The P0xx rules, sorted by code.
+pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P008, &P009, &P010, &P011];

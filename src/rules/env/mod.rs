@@ -1,2 +1,8 @@
+//! E2xx: env file rules.
+use crate::rules::Rule;
+
 pub mod duplicate_key;
 pub mod env_key_missing;
+
+/// The E2xx rules, sorted by code.
+pub static RULES: &[&Rule] = &[&env_key_missing::RULE, &duplicate_key::RULE];
