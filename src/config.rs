@@ -122,19 +122,9 @@ pub struct Rules {
     pub ignore: Vec<Spanned<String>>,
     #[serde(default)]
     pub severity: BTreeMap<String, Spanned<String>>,
-    /// Declarative requirements (E209 rule packs).
+    /// Declarative requirements (E209), in the rule packs' format (`crate::packs`).
     #[serde(default)]
-    pub require: Vec<Requirement>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Requirement {
-    /// Conditions on env values: `{ ENVIRONMENT = "production" }`.
-    #[serde(default)]
-    pub when: BTreeMap<String, toml::Value>,
-    #[serde(default)]
-    pub require: Vec<String>,
+    pub require: Vec<crate::packs::RawRequirement>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +208,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 Some(sev.span()),
                 format!("severity must be error, warning or info, not `{}`", sev.get_ref()),
             ));
+        }
+    }
+    for (i, r) in raw.rules.require.iter().enumerate() {
+        if let Err(m) = crate::packs::requirement("config", r) {
+            let at = text.match_indices("[[rules.require]]").nth(i).map(|(p, _)| p..p + "[[rules.require]]".len());
+            return Err(err(at, format!("[[rules.require]]: {m}")));
         }
     }
     let mut names = std::collections::HashSet::new();

@@ -52,6 +52,8 @@ pub struct LoadOptions {
     pub max_include_depth: usize,
     /// stackcheck.toml, when one was found.
     pub config: Option<crate::config::Config>,
+    /// E209 requirements: the built-in packs, the repository's packs, `[[rules.require]]`.
+    pub requirements: Vec<crate::packs::Requirement>,
 }
 
 impl Default for LoadOptions {
@@ -68,6 +70,7 @@ impl Default for LoadOptions {
             max_file_size: 10 * 1024 * 1024,
             max_include_depth: 16,
             config: None,
+            requirements: crate::packs::builtin(),
         }
     }
 }
@@ -81,6 +84,7 @@ pub struct Loaded {
 /// Loads everything `opts` points at. Infallible for anything inside a user file.
 pub fn load(opts: &LoadOptions) -> Loaded {
     let mut l = Loader::new(opts);
+    l.model.requirements = opts.requirements.clone();
     let found = discover::discover(&opts.paths);
     l.dir_cache.extend(found.listings.iter().map(|(d, names)| (d.clone(), names.clone())));
     l.regular = found.regular.clone();

@@ -30,7 +30,10 @@ enum Command {
     /// Lint the stacks under PATH (the default command).
     Check(CheckArgs),
     /// List the rules: code, name, severity, fix, summary.
-    Rules,
+    Rules {
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
     /// Print one rule's documentation.
     Rule {
         /// A code (C101) or a name (host-port-conflict).
@@ -38,6 +41,13 @@ enum Command {
     },
     /// Print the resolved model as JSON (secrets masked).
     Inspect(CheckArgs),
+    /// Write a starter stackcheck.toml from what discovery finds under PATH (default: .).
+    Init {
+        path: Option<PathBuf>,
+        /// Overwrite an existing stackcheck.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }
@@ -125,24 +135,41 @@ fn run(cli: Cli) -> Result<u8, String> {
         None => check(cli.check, false),
         Some(Command::Check(args)) => check(args, false),
         Some(Command::Inspect(args)) => check(args, true),
-        Some(Command::Rules) => {
-            let mut out = String::from("code  name                              severity  fix     summary\n");
-            for r in rules::ALL.iter() {
-                out.push_str(&format!(
-                    "{:<5} {:<33} {:<9} {:<7} {}\n",
-                    r.code,
-                    r.name,
-                    r.severity.as_str(),
-                    r.fix.as_str(),
-                    r.summary()
-                ));
+        Some(Command::Rules { format }) => match format {
+            Some(FormatArg::Json) => {
+                print(&(serde_json::to_string_pretty(&rules::json()).map_err(|e| e.to_string())? + "\n"), None)
             }
-            print(&out, None)
-        }
+            _ => print(&rules::table(), None),
+        },
         Some(Command::Rule { rule }) => match rules::find(&rule) {
-            Some(r) => print(r.doc, None),
+            Some(r) => {
+                let width = terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0).clamp(60, 120));
+                print(&rules::render_doc(r, width), None)
+            }
             None => Err(format!("no rule `{rule}` (`stackcheck rules` lists them)")),
         },
+        Some(Command::Init { path, force }) => {
+            let dir = path.unwrap_or_else(|| PathBuf::from("."));
+            if !dir.is_dir() {
+                return Err(format!("{}: not a directory", dir.display()));
+            }
+            let target = dir.join("stackcheck.toml");
+            if target.exists() && !force {
+                return Err(format!("{} exists (use --force to overwrite)", target.display()));
+            }
+            let report = stackcheck::check(&CheckOptions {
+                load: LoadOptions { paths: vec![dir.clone()], ..LoadOptions::default() },
+                ..CheckOptions::default()
+            });
+            let text = stackcheck::init::starter(&report.model, &dir);
+            std::fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+            eprintln!(
+                "wrote {} ({} stacks)",
+                target.display(),
+                report.model.stacks.iter().filter(|s| !s.fragment).count()
+            );
+            Ok(0)
+        }
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();
@@ -187,6 +214,7 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
         Some(path) => Some(stackcheck::config::load(&path).map_err(config_error)?),
         None => None,
     };
+    let requirements = requirements(&start, config.as_ref())?;
     let opts = CheckOptions {
         load: LoadOptions {
             paths: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
@@ -197,6 +225,7 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
             use_shell_env: args.use_shell_env,
             strict_env: args.strict_env,
             config,
+            requirements,
             ..LoadOptions::default()
         },
         select: args.select.clone(),
@@ -245,6 +274,31 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     // The process ends here: freeing the whole model would only cost time (7% on big trees).
     std::mem::forget(report);
     Ok(code)
+}
+
+/// E209's requirements: the built-in packs, the repository's pack files, `[[rules.require]]`.
+fn requirements(
+    start: &std::path::Path,
+    config: Option<&stackcheck::config::Config>,
+) -> Result<Vec<stackcheck::packs::Requirement>, String> {
+    use stackcheck::packs;
+    let mut out = packs::builtin();
+    let root = match config {
+        Some(c) => c.dir.clone(),
+        None if start.is_file() => start.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
+        None => start.to_path_buf(),
+    };
+    for file in packs::repo_pack_files(&root) {
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let name = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        out.extend(packs::parse(&name, &text).map_err(|e| format!("rule pack {}: {e}", file.display()))?);
+    }
+    if let Some(c) = config {
+        for r in &c.rules.require {
+            out.push(packs::requirement("config", r)?);
+        }
+    }
+    Ok(out)
 }
 
 /// A configuration error as a diagnostic pointing into the TOML (the run then exits 2).

@@ -80,7 +80,7 @@ fn output_file_and_subcommands() {
     let rules = stdout(&stackcheck(&["rules"]));
     assert!(rules.contains("C108  container-name-collision"), "{rules}");
     let doc = stdout(&stackcheck(&["rule", "host-port-conflict"]));
-    assert!(doc.starts_with("# C101 host-port-conflict"), "{doc}");
+    assert!(doc.starts_with("C101 host-port-conflict"), "{doc}");
     let completions = stackcheck(&["completions", "bash"]);
     assert_eq!(completions.status.code(), Some(0));
     assert!(stdout(&completions).contains("stackcheck"));

@@ -41,6 +41,8 @@ pub struct StackModel {
     env_index: HashMap<FileId, usize>,
     /// Dockerfiles that services build from.
     pub dockerfiles: Vec<crate::sources::dockerfile::Dockerfile>,
+    /// E209 requirements in force (rule packs and `[[rules.require]]`).
+    pub requirements: Vec<crate::packs::Requirement>,
 }
 
 impl StackModel {

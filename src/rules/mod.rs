@@ -12,6 +12,7 @@ pub mod env;
 pub mod hardening;
 pub mod parse;
 pub mod prelude;
+pub mod redirects;
 
 /// Whether a rule can fix what it finds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -95,12 +96,13 @@ pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::n
 
 /// A rule by code or kebab-case name (case-insensitive code).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    let code_or_name = redirects::resolve(code_or_name);
     ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
 }
 
 /// Does a selector (`ALL`, a code, a name, or a code prefix like `C1` or `E`) match this rule?
 pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
-    let s = selector.trim();
+    let s = redirects::resolve(selector.trim());
     if s.eq_ignore_ascii_case("ALL") || s == name {
         return true;
     }
@@ -111,6 +113,94 @@ pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
 /// A selector that matches at least one rule.
 pub fn is_known_selector(selector: &str) -> bool {
     ALL.iter().any(|r| selector_matches(selector, r.code, r.name))
+}
+
+/// `stackcheck rules`: one line per rule (code, name, severity, fix, summary).
+pub fn table() -> String {
+    let mut out = String::from("code  name                              severity  fix     summary\n");
+    for r in ALL.iter() {
+        out.push_str(&format!(
+            "{:<5} {:<33} {:<9} {:<7} {}\n",
+            r.code,
+            r.name,
+            r.severity.as_str(),
+            r.fix.as_str(),
+            r.summary()
+        ));
+    }
+    out
+}
+
+/// `stackcheck rules --format json`.
+pub fn json() -> serde_json::Value {
+    serde_json::Value::Array(
+        ALL.iter()
+            .map(|r| {
+                serde_json::json!({
+                    "code": r.code,
+                    "name": r.name,
+                    "severity": r.severity,
+                    "fix": r.fix,
+                    "summary": r.summary(),
+                    "doc": r.doc,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// A rule's documentation for the terminal: the title, then one paragraph per lead-in, wrapped.
+pub fn render_doc(rule: &Rule, width: usize) -> String {
+    let mut out = String::new();
+    let mut body = rule.doc.lines();
+    if let Some(title) = body.next() {
+        out.push_str(title.trim_start_matches("# "));
+        out.push_str(&format!("  (severity: {}, fix: {})\n", rule.severity.as_str(), rule.fix.as_str()));
+    }
+    let text: String = body.collect::<Vec<_>>().join(" ");
+    let mut paragraphs: Vec<String> = Vec::new();
+    for part in text.split("**").collect::<Vec<_>>().chunks(2) {
+        match part {
+            [plain, lead] => {
+                if let Some(last) = paragraphs.last_mut() {
+                    last.push_str(plain.trim_end());
+                } else if !plain.trim().is_empty() {
+                    paragraphs.push(plain.trim().to_owned());
+                }
+                paragraphs.push(format!("{} ", lead.trim()));
+            }
+            [plain] => {
+                if let Some(last) = paragraphs.last_mut() {
+                    last.push_str(plain.trim());
+                }
+            }
+            _ => {}
+        }
+    }
+    for p in paragraphs {
+        out.push('\n');
+        out.push_str(&wrap(p.trim(), width.max(40)));
+        out.push('\n');
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
 }
 
 /// Runs the given rules over the model in parallel; the output is sorted by the caller.
@@ -151,6 +241,16 @@ mod tests {
     }
 
     #[test]
+    fn doc_rendering() {
+        let text = render_doc(&compose::host_port_conflict::RULE, 80);
+        assert!(text.starts_with("C101 host-port-conflict  (severity: error, fix: none)"), "{text}");
+        assert!(text.contains("\nWhat it does. Flags two services"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 80 || !l.contains(' ')), "{text}");
+        assert!(!text.contains("**"));
+        assert_eq!(json().as_array().map(Vec::len), Some(ALL.len()));
+    }
+
+    #[test]
     fn selectors() {
         assert!(selector_matches("C1", "C101", "host-port-conflict"));
         assert!(selector_matches("c101", "C101", "host-port-conflict"));
@@ -160,5 +260,7 @@ mod tests {
         assert!(!selector_matches("", "C101", "host-port-conflict"));
         assert!(is_known_selector("E2"));
         assert!(!is_known_selector("Z999"));
+        assert!(selector_matches("C115", "P008", "missing-file"));
+        assert_eq!(find("env-file-not-found").map(|r| r.code), Some("P008"));
     }
 }
