@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Severity};
 use crate::model::StackModel;
 
+pub mod common;
 pub mod compose;
 pub mod env;
 pub mod hardening;
