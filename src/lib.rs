@@ -63,12 +63,18 @@ impl Report {
     }
 }
 
-/// The rules a selection enables, in registry order.
+/// The rules a selection enables, in registry order: without a selection, the default rule set.
 pub fn selected_rules(select: &[String], ignore: &[String]) -> Vec<&'static Rule> {
     rules::ALL
         .iter()
         .copied()
-        .filter(|r| select.is_empty() || select.iter().any(|s| rules::selector_matches(s, r.code, r.name)))
+        .filter(|r| {
+            if select.is_empty() {
+                r.default
+            } else {
+                select.iter().any(|s| rules::selector_matches(s, r.code, r.name))
+            }
+        })
         .filter(|r| !ignore.iter().any(|s| rules::selector_matches(s, r.code, r.name)))
         .collect()
 }

@@ -41,6 +41,9 @@ pub struct Rule {
     pub name: &'static str,
     pub severity: Severity,
     pub fix: FixAvailability,
+    /// In the default selection. Opinions (hardening, style) are opt-in: they run when a selector names
+    /// them (`--select S8`, `select = ["ALL"]`), never by default.
+    pub default: bool,
     /// The rule's documentation page (`rules/docs/<CODE>-<name>.md`).
     pub doc: &'static str,
     /// The check; P0xx findings come from the loader and their check does nothing.
@@ -118,14 +121,15 @@ pub fn is_known_selector(selector: &str) -> bool {
 
 /// `stackcheck rules`: one line per rule (code, name, severity, fix, summary).
 pub fn table() -> String {
-    let mut out = String::from("code  name                              severity  fix     summary\n");
+    let mut out = String::from("code  name                                      severity  fix     default  summary\n");
     for r in ALL.iter() {
         out.push_str(&format!(
-            "{:<5} {:<33} {:<9} {:<7} {}\n",
+            "{:<5} {:<41} {:<9} {:<7} {:<8} {}\n",
             r.code,
             r.name,
             r.severity.as_str(),
             r.fix.as_str(),
+            if r.default { "yes" } else { "opt-in" },
             r.summary()
         ));
     }
@@ -142,6 +146,7 @@ pub fn json() -> serde_json::Value {
                     "name": r.name,
                     "severity": r.severity,
                     "fix": r.fix,
+                    "default": r.default,
                     "summary": r.summary(),
                     "doc": r.doc,
                 })
@@ -156,7 +161,17 @@ pub fn render_doc(rule: &Rule, width: usize) -> String {
     let mut body = rule.doc.lines();
     if let Some(title) = body.next() {
         out.push_str(title.trim_start_matches("# "));
-        out.push_str(&format!("  (severity: {}, fix: {})\n", rule.severity.as_str(), rule.fix.as_str()));
+        out.push_str(&format!(
+            "  (severity: {}, fix: {}{})\n",
+            rule.severity.as_str(),
+            rule.fix.as_str(),
+            if rule.default { "" } else { ", opt-in: --select " }
+        ));
+        if !rule.default {
+            out.truncate(out.len() - 2);
+            out.push_str(rule.code);
+            out.push_str(")\n");
+        }
     }
     let text: String = body.collect::<Vec<_>>().join(" ");
     let mut paragraphs: Vec<String> = Vec::new();

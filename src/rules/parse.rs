@@ -13,6 +13,7 @@ pub static P001: Rule = Rule {
     name: "io-error",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P001-io-error.md"),
     check: reported_by_loader,
 };
@@ -22,6 +23,7 @@ pub static P002: Rule = Rule {
     name: "yaml-syntax",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P002-yaml-syntax.md"),
     check: reported_by_loader,
 };
@@ -31,6 +33,7 @@ pub static P003: Rule = Rule {
     name: "compose-schema",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P003-compose-schema.md"),
     check: reported_by_loader,
 };
@@ -40,6 +43,7 @@ pub static P004: Rule = Rule {
     name: "env-syntax",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P004-env-syntax.md"),
     check: reported_by_loader,
 };
@@ -49,6 +53,7 @@ pub static P008: Rule = Rule {
     name: "missing-file",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P008-missing-file.md"),
     check: reported_by_loader,
 };
@@ -58,6 +63,7 @@ pub static P009: Rule = Rule {
     name: "interpolation-syntax",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P009-interpolation-syntax.md"),
     check: reported_by_loader,
 };
@@ -67,6 +73,7 @@ pub static P010: Rule = Rule {
     name: "env-file-stand-in",
     severity: Severity::Info,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P010-env-file-stand-in.md"),
     check: reported_by_loader,
 };
@@ -76,6 +83,7 @@ pub static P011: Rule = Rule {
     name: "invalid-suppression",
     severity: Severity::Warning,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../rules/docs/P011-invalid-suppression.md"),
     check: reported_by_loader,
 };

@@ -6,6 +6,7 @@ pub static RULE: Rule = Rule {
     name: "container-name-collision",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../../rules/docs/C108-container-name-collision.md"),
     check,
 };

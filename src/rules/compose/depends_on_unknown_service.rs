@@ -6,6 +6,7 @@ pub static RULE: Rule = Rule {
     name: "depends-on-unknown-service",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../../rules/docs/C106-depends-on-unknown-service.md"),
     check,
 };

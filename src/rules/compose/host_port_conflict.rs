@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     name: "host-port-conflict",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../../rules/docs/C101-host-port-conflict.md"),
     check,
 };

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     name: "undefined-variable",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../../rules/docs/C105-undefined-variable.md"),
     check,
 };

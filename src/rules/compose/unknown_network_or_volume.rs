@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     name: "unknown-network-or-volume",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../../rules/docs/C107-unknown-network-or-volume.md"),
     check,
 };

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     name: "conditional-requirement",
     severity: Severity::Error,
     fix: FixAvailability::None,
+    default: true,
     doc: include_str!("../../../rules/docs/E209-conditional-requirement.md"),
     check,
 };

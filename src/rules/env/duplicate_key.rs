@@ -6,6 +6,7 @@ pub static RULE: Rule = Rule {
     name: "duplicate-key",
     severity: Severity::Warning,
     fix: FixAvailability::Unsafe,
+    default: true,
     doc: include_str!("../../../rules/docs/E207-duplicate-key.md"),
     check,
 };

@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     name: "env-key-missing",
     severity: Severity::Error,
     fix: FixAvailability::Unsafe,
+    default: true,
     doc: include_str!("../../../rules/docs/E201-env-key-missing.md"),
     check,
 };
