@@ -9,6 +9,7 @@ use crate::source::{FileId, SourceDb, Span};
 use crate::yaml::Node;
 
 pub mod env;
+pub mod image;
 
 pub use env::{EnvFileModel, EnvRole, Environment, TemplatePair};
 
