@@ -1,0 +1,2 @@
+//! Traefik: router rule expressions (v2 and v3 grammars).
+pub mod rule;
