@@ -161,6 +161,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for stack in &stacks {
         l.report_incomplete_services(stack);
     }
+    let traefik = crate::sources::traefik::resolve_rules(&mut stacks, &l.model.db);
+    l.findings.extend(traefik);
     l.finish(stacks)
 }
 

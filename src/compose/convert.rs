@@ -199,6 +199,7 @@ fn service(name: &str, name_span: Span, node: &Node, dirs: &dyn BaseDirs, errors
             imply(target, v.span, false, "volumes_from");
         }
     }
+    let service_labels = labels(node.get("labels"));
     Service {
         name: name.to_owned(),
         name_span,
@@ -219,7 +220,8 @@ fn service(name: &str, name_span: Span, node: &Node, dirs: &dyn BaseDirs, errors
         healthcheck: healthcheck(node.get("healthcheck")),
         command: command(node.get("command")),
         entrypoint: command(node.get("entrypoint")),
-        labels: labels(node.get("labels")),
+        traefik: crate::sources::traefik::labels::TraefikLabels::from_labels(&service_labels),
+        labels: service_labels,
         profiles: dedup_texts(texts(node.get("profiles"))),
         container_name: get_text(node, "container_name"),
         restart: get_text(node, "restart"),

@@ -227,6 +227,8 @@ pub struct Service {
     pub command: Option<Command>,
     pub entrypoint: Option<Command>,
     pub labels: Vec<Label>,
+    /// What the `traefik.*` labels declare (rules parsed by the loader).
+    pub traefik: crate::sources::traefik::labels::TraefikLabels,
     pub profiles: Vec<Text>,
     pub container_name: Option<Text>,
     pub restart: Option<Text>,

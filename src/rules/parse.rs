@@ -48,6 +48,16 @@ pub static P004: Rule = Rule {
     check: reported_by_loader,
 };
 
+pub static P006: Rule = Rule {
+    code: "P006",
+    name: "traefik-syntax",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    default: true,
+    doc: include_str!("../../rules/docs/P006-traefik-syntax.md"),
+    check: reported_by_loader,
+};
+
 pub static P008: Rule = Rule {
     code: "P008",
     name: "missing-file",
@@ -89,4 +99,4 @@ pub static P011: Rule = Rule {
 };
 
 /// The P0xx rules, sorted by code.
-pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P008, &P009, &P010, &P011];
+pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P006, &P008, &P009, &P010, &P011];

@@ -12,6 +12,8 @@ pub struct LabelValue {
     pub value: String,
     pub span: Span,
     pub key_span: Span,
+    /// false when the value depends on a variable whose value is unknown (template stand-in).
+    pub known: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub struct Router {
     pub tls: Option<Span>,
     pub cert_resolver: Option<LabelValue>,
     pub priority: Option<LabelValue>,
+    /// The parsed rule, filled in by the loader once the Traefik version of the host is known
+    /// ([`super::resolve_rules`]); `None` without a rule label.
+    pub parsed: Option<Result<super::rule::Expr, super::rule::RuleError>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,6 +83,7 @@ impl TraefikLabels {
                 value: label.value.as_ref().map(Text::as_str).unwrap_or_default().to_owned(),
                 span: label.value.as_ref().map_or(label.key_span, |v| v.span),
                 key_span: label.key_span,
+                known: label.value.as_ref().is_none_or(|v| v.known),
             };
             // Names keep the label's spelling: take them from the original key at the same offsets.
             let original = label.key.get("traefik.".len()..).unwrap_or("");
