@@ -300,3 +300,40 @@ pub fn check_dir(dir: &Path) {
     assert!(serde_json::from_str::<serde_json::Value>(&s).is_ok());
     let _ = r.failing(stackcheck::finding::Severity::Info);
 }
+
+// ------------------------------------------------------------------------------------- traefik_rule
+
+/// `stackcheck::sources::traefik::rule::parse` in both syntaxes: every range of the tree or the error is a
+/// char-boundary range of the input, a matcher's value ranges sit inside the matcher's range, and a
+/// backtick value holds exactly the text between its backticks.
+pub fn fuzz_traefik_rule(data: &[u8]) {
+    use stackcheck::sources::traefik::rule::{Range, Syntax, parse};
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let check = |r: Range, what: &str| {
+        let range = r.start as usize..r.end as usize;
+        assert_range(text, &range, what);
+    };
+    for syntax in [Syntax::V2, Syntax::V3] {
+        match parse(text, syntax) {
+            Ok(expr) => {
+                for (m, _) in expr.matchers() {
+                    check(m.range, "Matcher.range");
+                    check(m.name_range, "Matcher.name_range");
+                    for a in &m.args {
+                        check(a.range, "Arg.range");
+                        assert!(
+                            m.range.start <= a.range.start && a.range.end <= m.range.end,
+                            "Arg outside its matcher"
+                        );
+                        let written = &text[a.range.start as usize..a.range.end as usize];
+                        if let Some(inner) = written.strip_prefix('`').and_then(|w| w.strip_suffix('`')) {
+                            assert_eq!(inner.replace('\r', ""), a.value, "raw value differs from its text");
+                        }
+                    }
+                }
+                let _ = expr.hosts();
+            }
+            Err(e) => check(e.range, "RuleError.range"),
+        }
+    }
+}

@@ -1,3 +1,4 @@
 //! Parsers of the other formats a stack is made of (compose and env files have their own modules).
+pub mod dns;
 pub mod dockerfile;
 pub mod traefik;
