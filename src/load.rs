@@ -54,6 +54,10 @@ pub struct LoadOptions {
     pub config: Option<crate::config::Config>,
     /// E209 requirements: the built-in packs, the repository's packs, `[[rules.require]]`.
     pub requirements: Vec<crate::packs::Requirement>,
+    /// `--dns`: replaces the config's `[dns] mode`.
+    pub dns_mode: Option<crate::config::DnsMode>,
+    /// `--expect-ip`: added to `[host] public_ip`.
+    pub expect_ip: Vec<std::net::IpAddr>,
 }
 
 impl Default for LoadOptions {
@@ -71,6 +75,8 @@ impl Default for LoadOptions {
             max_include_depth: 16,
             config: None,
             requirements: crate::packs::builtin(),
+            dns_mode: None,
+            expect_ip: Vec::new(),
         }
     }
 }
@@ -161,8 +167,10 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for stack in &stacks {
         l.report_incomplete_services(stack);
     }
-    let traefik = crate::sources::traefik::resolve_rules(&mut stacks, &l.model.db);
+    let traefik_version = opts.config.as_ref().and_then(|c| c.traefik.version.as_ref()).map(|v| *v.get_ref());
+    let traefik = crate::sources::traefik::resolve_rules(&mut stacks, &l.model.db, traefik_version);
     l.findings.extend(traefik);
+    l.load_dns();
     l.finish(stacks)
 }
 
@@ -358,6 +366,78 @@ impl<'o> Loader<'o> {
             uses: HashMap::new(),
             dockerfile_cache: HashMap::new(),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+        }
+    }
+
+    /// The DNS records of `[dns]` (a zone file or inline records) and the expected addresses. Live lookups
+    /// are not done yet: `live` mode loads the same records as `file` when some are configured.
+    fn load_dns(&mut self) {
+        use crate::config::{DnsMode, DnsRecords};
+        use crate::sources::dns;
+        let config = self.opts.config.as_ref();
+        let mode = self.opts.dns_mode.or_else(|| config.and_then(|c| c.dns.mode)).unwrap_or_else(|| {
+            if config.is_some_and(|c| c.dns.records.is_some()) { DnsMode::File } else { DnsMode::Off }
+        });
+        let mut model = dns::DnsModel { mode, ..dns::DnsModel::default() };
+        if let Some(host) = config.map(|c| &c.host) {
+            model.expect_v4.extend(host.public_ip.as_ref().map(|i| *i.get_ref()));
+            model.expect_v6.extend(host.public_ipv6.as_ref().map(|i| *i.get_ref()));
+        }
+        for ip in &self.opts.expect_ip {
+            match ip {
+                std::net::IpAddr::V4(v4) => model.expect_v4.push(*v4),
+                std::net::IpAddr::V6(v6) => model.expect_v6.push(*v6),
+            }
+        }
+        if mode != DnsMode::Off {
+            match config.and_then(|c| c.dns.records.as_ref().map(|r| (c, r))) {
+                Some((c, DnsRecords::File(p))) => {
+                    let path = c.resolve(p);
+                    let path = path.strip_prefix(&self.cwd).map(Path::to_path_buf).unwrap_or(path);
+                    if !path.exists() {
+                        let id = self.model.db.add(c.path.clone(), Arc::from(""), FileKind::Other);
+                        self.findings.push(
+                            Finding::new(
+                                &p::P008,
+                                Span::file_start(id),
+                                format!("DNS records file `{p}` does not exist"),
+                            )
+                            .help("`[dns] records` names a zone file relative to the config's directory"),
+                        );
+                    } else {
+                        let (id, text) = self.read(&path, FileKind::Zone);
+                        if let Some(text) = text {
+                            let zone = dns::parse(id, &text, None);
+                            self.zone_findings(&zone);
+                            model.zone = Some(zone);
+                            model.file = Some(id);
+                        }
+                    }
+                }
+                Some((c, DnsRecords::Inline(records))) => {
+                    let text = dns::inline_zone_text(records);
+                    let id = self.model.db.add(
+                        c.path.with_extension("toml [dns.records]"),
+                        Arc::from(text.as_str()),
+                        FileKind::Zone,
+                    );
+                    let zone = dns::parse(id, &text, None);
+                    self.zone_findings(&zone);
+                    model.zone = Some(zone);
+                    model.file = Some(id);
+                }
+                None => {}
+            }
+        }
+        self.model.dns = model;
+    }
+
+    fn zone_findings(&mut self, zone: &crate::sources::dns::Zone) {
+        for e in &zone.errors {
+            self.findings.push(
+                Finding::new(&p::P012, e.span, format!("invalid DNS record: {}", e.message))
+                    .help("the records file uses zone-file syntax: `name [ttl] [IN] TYPE data`"),
+            );
         }
     }
 

@@ -117,6 +117,19 @@ struct CheckArgs {
     /// The configuration file (default: stackcheck.toml or .stackcheck.toml, searched upward from PATH).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Where DNS records come from: off, file (the config's `[dns] records`) or live (replaces `[dns] mode`).
+    #[arg(long, value_enum, value_name = "MODE")]
+    dns: Option<DnsArg>,
+    /// The address the served domains must point at (added to `[host] public_ip`); repeatable.
+    #[arg(long = "expect-ip", value_name = "IP")]
+    expect_ip: Vec<std::net::IpAddr>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum DnsArg {
+    Off,
+    File,
+    Live,
 }
 
 fn main() -> ExitCode {
@@ -226,6 +239,12 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
             strict_env: args.strict_env,
             config,
             requirements,
+            dns_mode: args.dns.map(|d| match d {
+                DnsArg::Off => stackcheck::config::DnsMode::Off,
+                DnsArg::File => stackcheck::config::DnsMode::File,
+                DnsArg::Live => stackcheck::config::DnsMode::Live,
+            }),
+            expect_ip: args.expect_ip.clone(),
             ..LoadOptions::default()
         },
         select: args.select.clone(),

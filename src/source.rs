@@ -134,6 +134,8 @@ pub enum FileKind {
     Caddyfile,
     Traefik,
     Dockerfile,
+    /// DNS records (zone file, or the config's inline records): `;` comments.
+    Zone,
     Other,
 }
 

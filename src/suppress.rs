@@ -37,8 +37,10 @@ pub fn collect(db: &SourceDb) -> Vec<Directive> {
             continue;
         }
         let mut line_start = 0usize;
+        // Zone files comment with `;`; every other format we read with `#`.
+        let mark = if file.kind == crate::source::FileKind::Zone { ';' } else { '#' };
         for (line_no, line) in text.split_inclusive('\n').enumerate() {
-            if let Some(d) = parse_line(id, line_no, line_start, line) {
+            if let Some(d) = parse_line(id, line_no, line_start, line, mark) {
                 out.push(d);
             }
             line_start += line.len();
@@ -47,11 +49,11 @@ pub fn collect(db: &SourceDb) -> Vec<Directive> {
     out
 }
 
-fn parse_line(file: FileId, line_no: usize, line_start: usize, line: &str) -> Option<Directive> {
+fn parse_line(file: FileId, line_no: usize, line_start: usize, line: &str, mark: char) -> Option<Directive> {
     let at = line.find("stackcheck:")?;
-    // Must be inside a `#` comment: a `#` before it with only spaces between.
+    // Must be inside a comment: the comment mark before it with only spaces between.
     let before = line.get(..at)?;
-    let hash = before.rfind('#')?;
+    let hash = before.rfind(mark)?;
     if !before.get(hash + 1..)?.trim().is_empty() {
         return None;
     }
@@ -202,27 +204,27 @@ mod tests {
     #[test]
     fn parses_codes_and_scopes() {
         let line = "    - \"8080:80\"  # stackcheck: ignore[C104, host-port-conflict] tunnel\n";
-        let d = parse_line(FileId(0), 3, 100, line).expect("directive");
+        let d = parse_line(FileId(0), 3, 100, line, '#').expect("directive");
         assert_eq!(d.scope, Scope::Line);
         assert_eq!(d.codes.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["C104", "host-port-conflict"]);
         assert!(d.malformed.is_none());
         let (code, span) = &d.codes[1];
         assert_eq!(&line[(span.start - 100) as usize..(span.end - 100) as usize], code);
-        let f = parse_line(FileId(0), 0, 0, "# stackcheck: ignore-file[E208]\n").expect("file");
+        let f = parse_line(FileId(0), 0, 0, "# stackcheck: ignore-file[E208]\n", '#').expect("file");
         assert_eq!(f.scope, Scope::File);
     }
 
     #[test]
     fn ignores_text_outside_comments() {
-        assert!(parse_line(FileId(0), 0, 0, "image: stackcheck:latest\n").is_none());
-        assert!(parse_line(FileId(0), 0, 0, "# see stackcheck: docs\n").is_none());
+        assert!(parse_line(FileId(0), 0, 0, "image: stackcheck:latest\n", '#').is_none());
+        assert!(parse_line(FileId(0), 0, 0, "# see stackcheck: docs\n", '#').is_none());
     }
 
     #[test]
     fn malformed_directives_are_kept_for_reporting() {
-        let d = parse_line(FileId(0), 0, 0, "# stackcheck: ignore C101\n").expect("directive");
+        let d = parse_line(FileId(0), 0, 0, "# stackcheck: ignore C101\n", '#').expect("directive");
         assert!(d.malformed.is_some());
-        let d = parse_line(FileId(0), 0, 0, "# stackcheck: ignore[]\n").expect("directive");
+        let d = parse_line(FileId(0), 0, 0, "# stackcheck: ignore[]\n", '#').expect("directive");
         assert!(d.malformed.is_some());
     }
 }

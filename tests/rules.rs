@@ -10,8 +10,11 @@ use stackcheck::report::{self, Format, RenderOptions};
 use stackcheck::{CheckOptions, Report, rules};
 
 fn run_only(code: &str, dir: &Path) -> Report {
+    // A fixture that needs configuration has its stackcheck.toml at its root.
+    let toml = dir.join("stackcheck.toml");
+    let config = toml.is_file().then(|| stackcheck::config::load(&toml).expect("fixture config"));
     let opts = CheckOptions {
-        load: LoadOptions { paths: vec![dir.to_path_buf()], ..LoadOptions::default() },
+        load: LoadOptions { paths: vec![dir.to_path_buf()], config, ..LoadOptions::default() },
         select: vec![code.to_owned()],
         ignore: Vec::new(),
     };

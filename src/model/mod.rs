@@ -44,6 +44,8 @@ pub struct StackModel {
     pub dockerfiles: Vec<crate::sources::dockerfile::Dockerfile>,
     /// E209 requirements in force (rule packs and `[[rules.require]]`).
     pub requirements: Vec<crate::packs::Requirement>,
+    /// DNS records and the expected addresses (`[dns]`, `[host] public_ip`, `--dns`, `--expect-ip`).
+    pub dns: crate::sources::dns::DnsModel,
 }
 
 impl StackModel {

@@ -99,4 +99,14 @@ pub static P011: Rule = Rule {
 };
 
 /// The P0xx rules, sorted by code.
-pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P006, &P008, &P009, &P010, &P011];
+pub static P012: Rule = Rule {
+    code: "P012",
+    name: "dns-zone-syntax",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    default: true,
+    doc: include_str!("../../rules/docs/P012-dns-zone-syntax.md"),
+    check: reported_by_loader,
+};
+
+pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P006, &P008, &P009, &P010, &P011, &P012];

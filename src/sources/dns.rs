@@ -148,23 +148,23 @@ pub fn parse(file: FileId, text: &str, origin: Option<&str>) -> Zone {
             match data_tokens {
                 [t] => Ok(t),
                 [] => Err(error(type_token.span, format!("a {rtype} record needs {what}"))),
-                _ => Err(error(data_span, format!("a {rtype} record takes one {what}"))),
+                _ => Err(error(data_span, format!("a {rtype} record takes only {what}"))),
             }
         };
         let data = match rtype.as_str() {
-            "A" => one("IPv4 address").and_then(|t| {
+            "A" => one("an IPv4 address").and_then(|t| {
                 t.text
                     .parse::<Ipv4Addr>()
                     .map(RData::A)
                     .map_err(|_| error(t.span, format!("`{}` is not an IPv4 address", t.text)))
             }),
-            "AAAA" => one("IPv6 address").and_then(|t| {
+            "AAAA" => one("an IPv6 address").and_then(|t| {
                 t.text
                     .parse::<Ipv6Addr>()
                     .map(RData::Aaaa)
                     .map_err(|_| error(t.span, format!("`{}` is not an IPv6 address", t.text)))
             }),
-            "CNAME" => one("target name").map(|t| {
+            "CNAME" => one("a target name").map(|t| {
                 let target = if t.text == "@" {
                     origin.clone().unwrap_or_default()
                 } else {
@@ -482,7 +482,7 @@ txt      TXT \"v=spf1 -all\" ; comment
         let z = parse(FileId(0), text, None);
         let msgs: Vec<&str> = z.errors.iter().map(|e| e.message.as_str()).collect();
         assert!(msgs.iter().any(|m| m.contains("not an IPv4")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("needs IPv6")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("needs an IPv6")), "{msgs:?}");
         assert!(msgs.iter().any(|m| m.contains("never closed")), "{msgs:?}");
         let bad = z.errors.iter().find(|e| e.message.contains("IPv4")).unwrap();
         assert_eq!(&text[bad.span.start as usize..bad.span.end as usize], "203.0.113.300");
@@ -505,4 +505,45 @@ txt      TXT \"v=spf1 -all\" ; comment
         }
         let _ = parse(FileId(0), &"(".repeat(100_000), Some("example.org"));
     }
+}
+
+/// The DNS part of the model: the records the D7xx rules check against, and the addresses the domains
+/// must point at.
+#[derive(Clone, Debug, Default)]
+pub struct DnsModel {
+    pub mode: crate::config::DnsMode,
+    /// The zone file (or the config's inline records), parsed.
+    pub zone: Option<Zone>,
+    /// The file the records come from (the zone file, or the config for inline records).
+    pub file: Option<FileId>,
+    /// `[host] public_ip` / `--expect-ip`.
+    pub expect_v4: Vec<std::net::Ipv4Addr>,
+    pub expect_v6: Vec<std::net::Ipv6Addr>,
+}
+
+/// Inline `[dns.records]` as zone text: one `name. A|AAAA|CNAME value` line per value, so one parser
+/// serves both; spans then point into this text, which is added to the source table as the config's
+/// records.
+pub fn inline_zone_text(records: &std::collections::BTreeMap<String, toml::Value>) -> String {
+    let mut out = String::new();
+    for (name, value) in records {
+        let values: Vec<String> = match value {
+            toml::Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            toml::Value::String(s) => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        let owner = if name.ends_with('.') { name.clone() } else { format!("{name}.") };
+        for v in values {
+            let rtype = if v.parse::<Ipv4Addr>().is_ok() {
+                "A"
+            } else if v.parse::<Ipv6Addr>().is_ok() {
+                "AAAA"
+            } else {
+                "CNAME"
+            };
+            let target = if rtype == "CNAME" && !v.ends_with('.') { format!("{v}.") } else { v };
+            out.push_str(&format!("{owner} {rtype} {target}\n"));
+        }
+    }
+    out
 }

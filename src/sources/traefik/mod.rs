@@ -39,15 +39,21 @@ fn host_syntax(stacks: &[Stack], host: &str) -> Option<Syntax> {
 /// Parses every router rule of every service's labels with the syntax its Traefik uses (a router's
 /// `ruleSyntax` label first, then the host's Traefik, else whichever of v3 and v2 accepts it) and
 /// reports the rules that do not parse as P006: Traefik drops such a router (404).
-pub fn resolve_rules(stacks: &mut [Stack], db: &SourceDb) -> Vec<Finding> {
+pub fn resolve_rules(stacks: &mut [Stack], db: &SourceDb, config_version: Option<u8>) -> Vec<Finding> {
     let hosts: Vec<String> = {
         let mut h: Vec<String> = stacks.iter().map(|s| s.host.clone()).collect();
         h.sort();
         h.dedup();
         h
     };
+    // `[traefik] version` in stackcheck.toml wins over what the images say.
+    let configured = match config_version {
+        Some(2) => Some(Syntax::V2),
+        Some(_) => Some(Syntax::V3),
+        None => None,
+    };
     let syntaxes: Vec<(String, Option<Syntax>)> =
-        hosts.into_iter().map(|h| (h.clone(), host_syntax(stacks, &h))).collect();
+        hosts.into_iter().map(|h| (h.clone(), configured.or_else(|| host_syntax(stacks, &h)))).collect();
     let mut findings = Vec::new();
     for stack in stacks.iter_mut() {
         let host_syntax = syntaxes.iter().find(|(h, _)| *h == stack.host).and_then(|(_, s)| *s);
