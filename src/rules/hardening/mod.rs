@@ -1,7 +1,8 @@
 //! S8xx: container hardening rules.
 use crate::rules::Rule;
 
+pub mod database_port_published;
 pub mod inline_secret_in_compose;
 
 /// The S8xx rules, sorted by code.
-pub static RULES: &[&Rule] = &[&inline_secret_in_compose::RULE];
+pub static RULES: &[&Rule] = &[&database_port_published::RULE, &inline_secret_in_compose::RULE];
