@@ -4,7 +4,12 @@ use crate::rules::Rule;
 pub mod database_port_published;
 pub mod docker_socket_mounted;
 pub mod inline_secret_in_compose;
+pub mod privileged_container;
 
 /// The S8xx rules, sorted by code.
-pub static RULES: &[&Rule] =
-    &[&docker_socket_mounted::RULE, &database_port_published::RULE, &inline_secret_in_compose::RULE];
+pub static RULES: &[&Rule] = &[
+    &docker_socket_mounted::RULE,
+    &privileged_container::RULE,
+    &database_port_published::RULE,
+    &inline_secret_in_compose::RULE,
+];
