@@ -3,6 +3,7 @@ use crate::rules::Rule;
 
 pub mod database_port_published;
 pub mod docker_socket_mounted;
+pub mod image_latest_tag;
 pub mod inline_secret_in_compose;
 pub mod privileged_container;
 
@@ -10,6 +11,7 @@ pub mod privileged_container;
 pub static RULES: &[&Rule] = &[
     &docker_socket_mounted::RULE,
     &privileged_container::RULE,
+    &image_latest_tag::RULE,
     &database_port_published::RULE,
     &inline_secret_in_compose::RULE,
 ];
