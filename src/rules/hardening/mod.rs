@@ -5,6 +5,7 @@ pub mod database_port_published;
 pub mod docker_socket_mounted;
 pub mod image_latest_tag;
 pub mod inline_secret_in_compose;
+pub mod no_restart_policy;
 pub mod privileged_container;
 
 /// The S8xx rules, sorted by code.
@@ -14,4 +15,5 @@ pub static RULES: &[&Rule] = &[
     &image_latest_tag::RULE,
     &database_port_published::RULE,
     &inline_secret_in_compose::RULE,
+    &no_restart_policy::RULE,
 ];
