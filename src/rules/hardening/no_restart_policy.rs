@@ -51,6 +51,32 @@ const ONE_SHOT_COMMANDS: &[&str] = &[
     "exit 0",
 ];
 
+/// Commands that keep running: a loop, or a server started after the setup steps
+/// (`python manage.py migrate && exec gunicorn app.wsgi`).
+const LONG_RUNNING: &[&str] = &[
+    "while ",
+    "sleep infinity",
+    "tail -f",
+    "crond",
+    "cron ",
+    "watch ",
+    "exec ",
+    "gunicorn",
+    "uvicorn",
+    "runserver",
+    "npm start",
+    "npm run start",
+    "yarn start",
+    "pnpm start",
+    "celery",
+    "puma",
+    "rails server",
+    "supervisord",
+    "php-fpm",
+    "nginx",
+    "java -jar",
+];
+
 /// Utility images that run a command and exit, unless the command loops.
 const TOOL_IMAGES: &[&str] = &["busybox", "alpine", "bash", "curlimages/curl", "minio/mc", "*/mc", "docker"];
 
@@ -80,7 +106,7 @@ fn is_one_shot(stack: &Stack, svc: &Service) -> bool {
         .map(|c| c.joined().to_ascii_lowercase())
         .collect::<Vec<_>>()
         .join(" ");
-    let loops = ["while ", "sleep infinity", "tail -f", "crond", "cron ", "watch "].iter().any(|l| command.contains(l));
+    let loops = LONG_RUNNING.iter().any(|l| command.contains(l));
     if !loops && ONE_SHOT_COMMANDS.iter().any(|c| command.contains(c)) {
         return true;
     }
@@ -111,5 +137,19 @@ fn check(model: &StackModel, out: &mut Sink) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LONG_RUNNING;
+
+    #[test]
+    fn servers_after_setup_keep_running() {
+        let runs = |c: &str| LONG_RUNNING.iter().any(|l| c.contains(l));
+        assert!(runs("sh -c python manage.py migrate && exec gunicorn app.wsgi"));
+        assert!(runs("sh -c npx prisma migrate deploy && npm run start"));
+        assert!(!runs("alembic upgrade head"));
+        assert!(!runs("chown -r 1000:1000 /data"));
     }
 }
