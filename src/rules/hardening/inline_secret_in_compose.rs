@@ -53,11 +53,22 @@ fn names_the_secret(key: &str) -> bool {
     (last_is_secret || key_base) && !w.iter().any(|x| SWITCH_WORDS.contains(&x.as_str()))
 }
 
-/// A literal that cannot be a secret: empty, a flag, or the path of a mounted secret file.
+/// A file path (`/certs/server.key`, `./keys/jwt.pem`): at least two segments of plain file-name
+/// characters after a path prefix (a base64 secret has `+`, `=` or a single leading `/` at most).
+fn is_path(v: &str) -> bool {
+    let Some(rest) = ["/", "./", "../", "~/"].iter().find_map(|p| v.strip_prefix(p)) else { return false };
+    let segments: Vec<&str> = rest.split('/').collect();
+    segments.len() >= 2
+        && segments.iter().all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+}
+
+/// A literal that cannot be a secret: empty, a flag, or the path of a secret file (`/run/secrets/db`,
+/// `/certs/server.key`).
 fn is_not_a_secret(value: &str) -> bool {
     let v = value.trim();
     v.is_empty()
         || v.starts_with("/run/secrets/")
+        || is_path(v)
         || matches!(
             v.to_ascii_lowercase().as_str(),
             "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null" | "0" | "1"
@@ -149,6 +160,10 @@ mod tests {
         assert!(is_not_a_secret("  "));
         assert!(is_not_a_secret("true"));
         assert!(is_not_a_secret("/run/secrets/db_password"));
+        assert!(is_not_a_secret("/certs/server.key"));
+        assert!(is_not_a_secret("./keys/jwt-private.pem"));
+        assert!(!is_not_a_secret("/Xk3aP9qLm2"));
+        assert!(!is_not_a_secret("/Xk3+aP9/qLm2=="));
         assert!(!is_not_a_secret("postgres"));
         assert!(!is_not_a_secret("123456"));
     }
