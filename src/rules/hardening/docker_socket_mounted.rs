@@ -145,3 +145,36 @@ fn check(model: &StackModel, out: &mut Sink) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::is_socket_mount;
+    use crate::model::{Mount, MountKind};
+    use crate::source::Span;
+
+    fn bind(source: &str) -> Mount {
+        Mount {
+            span: Span::default(),
+            kind: MountKind::Bind,
+            source: Some(source.to_owned()),
+            host_path: Some(PathBuf::from(source)),
+            target: "/x".to_owned(),
+            read_only: false,
+            known: true,
+        }
+    }
+
+    #[test]
+    fn socket_mounts() {
+        assert!(is_socket_mount(&bind("/var/run/docker.sock")));
+        assert!(is_socket_mount(&bind("/run/user/1000/docker.sock")));
+        assert!(is_socket_mount(&bind("/run/podman/podman.sock")));
+        assert!(is_socket_mount(&bind("/var/run")));
+        assert!(!is_socket_mount(&bind("/var/run/postgresql")));
+        assert!(!is_socket_mount(&bind("/srv/app/docker.sock.d")));
+        assert!(!is_socket_mount(&Mount { known: false, ..bind("/var/run/docker.sock") }));
+        assert!(!is_socket_mount(&Mount { kind: MountKind::Volume, ..bind("/var/run/docker.sock") }));
+    }
+}
