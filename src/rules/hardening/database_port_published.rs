@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use crate::model::image::ImageRef;
 use crate::model::{Environment, Port};
 use crate::rules::prelude::*;
+use crate::sources::dockerfile::Stage;
 
 pub static RULE: Rule = Rule {
     code: "S804",
@@ -68,9 +69,23 @@ const FAMILIES: &[Family] = &[
     Family { name: "OpenSearch", images: &["opensearchproject/opensearch"], ports: Some(&[9200, 9300, 9600]) },
 ];
 
-fn family(svc: &Service) -> Option<&'static Family> {
-    let image = svc.image.as_ref().filter(|i| i.known).and_then(|i| ImageRef::parse(&i.value))?;
+fn family_of(image: &ImageRef) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| image.is_one_of(f.images))
+}
+
+/// The database a service runs: its image, else the base image of the Dockerfile it builds
+/// (`FROM postgres:16` with extensions added), with that `FROM` line.
+fn family<'m>(model: &'m StackModel, svc: &Service) -> Option<(&'static Family, Option<&'m Stage>)> {
+    let image = svc.image.as_ref().filter(|i| i.known).and_then(|i| ImageRef::parse(&i.value));
+    if let Some(f) = image.as_ref().and_then(family_of) {
+        return Some((f, None));
+    }
+    let target = svc.build.as_ref().and_then(|b| b.target.as_ref()).map(|t| t.value.as_str());
+    let root = model.dockerfile_of(svc)?.lineage(target).into_iter().next()?;
+    if root.base.contains('$') {
+        return None;
+    }
+    ImageRef::parse(&root.base).as_ref().and_then(family_of).map(|f| (f, Some(root)))
 }
 
 /// Addresses that only a private network reaches: RFC 1918, CGNAT (Tailscale), link-local, IPv6 ULA.
@@ -128,7 +143,7 @@ fn check(model: &StackModel, out: &mut Sink) {
             }) {
                 continue;
             }
-            let Some(fam) = family(svc) else { continue };
+            let Some((fam, built_from)) = family(model, svc) else { continue };
             for p in &svc.ports {
                 if p.is_loopback() || p.host_ip.as_deref().is_some_and(is_private) {
                     continue;
@@ -136,8 +151,7 @@ fn check(model: &StackModel, out: &mut Sink) {
                 if fam.ports.is_some_and(|ports| !ports.contains(&p.target)) || !seen.insert(p.span) {
                     continue;
                 }
-                out.report(
-                    Finding::new(
+                let mut finding = Finding::new(
                         &RULE,
                         p.span,
                         format!(
@@ -149,8 +163,11 @@ fn check(model: &StackModel, out: &mut Sink) {
                     .help(format!(
                         "other services reach it over the compose network without `ports:`: drop the entry, or bind it to loopback (`{}`) for host tools and SSH tunnels",
                         loopback_form(p)
-                    )),
-                );
+                    ));
+                if let Some(stage) = built_from {
+                    finding = finding.related(stage.from_span, format!("built from `{}`", stage.base));
+                }
+                out.report(finding);
             }
         }
     }
