@@ -4,12 +4,14 @@ use crate::rules::Rule;
 pub mod container_name_collision;
 pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
+pub mod port_reserved_by_host;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
 
 /// The C1xx rules, sorted by code.
 pub static RULES: &[&Rule] = &[
     &host_port_conflict::RULE,
+    &port_reserved_by_host::RULE,
     &undefined_variable::RULE,
     &depends_on_unknown_service::RULE,
     &unknown_network_or_volume::RULE,
