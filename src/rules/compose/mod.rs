@@ -5,6 +5,7 @@ pub mod container_name_collision;
 pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
 pub mod port_reserved_by_host;
+pub mod project_name_drift;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
 
@@ -16,4 +17,5 @@ pub static RULES: &[&Rule] = &[
     &depends_on_unknown_service::RULE,
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
+    &project_name_drift::RULE,
 ];
