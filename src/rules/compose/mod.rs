@@ -6,6 +6,7 @@ pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
 pub mod port_reserved_by_host;
 pub mod project_name_drift;
+pub mod shared_state_across_environments;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
 
@@ -17,5 +18,6 @@ pub static RULES: &[&Rule] = &[
     &depends_on_unknown_service::RULE,
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
+    &shared_state_across_environments::RULE,
     &project_name_drift::RULE,
 ];
