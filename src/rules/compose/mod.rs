@@ -7,6 +7,7 @@ pub mod host_port_conflict;
 pub mod port_reserved_by_host;
 pub mod project_name_drift;
 pub mod shared_state_across_environments;
+pub mod shell_command_in_default;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
 
@@ -20,4 +21,5 @@ pub static RULES: &[&Rule] = &[
     &container_name_collision::RULE,
     &shared_state_across_environments::RULE,
     &project_name_drift::RULE,
+    &shell_command_in_default::RULE,
 ];
