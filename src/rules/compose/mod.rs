@@ -6,6 +6,7 @@ pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
 pub mod port_reserved_by_host;
 pub mod project_name_drift;
+pub mod secret_interpolated_in_healthcheck;
 pub mod shared_state_across_environments;
 pub mod shell_command_in_default;
 pub mod undefined_variable;
@@ -22,4 +23,5 @@ pub static RULES: &[&Rule] = &[
     &shared_state_across_environments::RULE,
     &project_name_drift::RULE,
     &shell_command_in_default::RULE,
+    &secret_interpolated_in_healthcheck::RULE,
 ];
