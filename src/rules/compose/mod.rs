@@ -4,6 +4,7 @@ use crate::rules::Rule;
 pub mod container_name_collision;
 pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
+pub mod mutable_image_shared_across_environments;
 pub mod port_reserved_by_host;
 pub mod project_name_drift;
 pub mod secret_interpolated_in_healthcheck;
@@ -24,4 +25,5 @@ pub static RULES: &[&Rule] = &[
     &project_name_drift::RULE,
     &shell_command_in_default::RULE,
     &secret_interpolated_in_healthcheck::RULE,
+    &mutable_image_shared_across_environments::RULE,
 ];
