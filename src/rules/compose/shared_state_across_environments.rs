@@ -47,7 +47,10 @@ const DATA_WORDS: &[&str] = &[
 /// Is this bind mount a data directory, rather than code, a config file or a host facility?
 fn is_data_dir(m: &Mount, path: &Path) -> bool {
     let system = ["/etc", "/dev", "/proc", "/sys", "/run", "/var/run", "/usr", "/lib", "/boot", "/tmp"];
-    if system.iter().any(|s| path.starts_with(s)) || path.file_name().is_some_and(|n| n == "docker.sock") {
+    // Host facilities are written as absolute paths; a relative source (`./data`) is the project's own,
+    // wherever the project directory is (even under `/tmp`).
+    let absolute = m.source.as_deref().is_some_and(|s| s.starts_with('/'));
+    if absolute && system.iter().any(|s| path.starts_with(s)) || path.file_name().is_some_and(|n| n == "docker.sock") {
         return false;
     }
     // A file (`./nginx.conf`, `./init.sql`) is configuration: only directories hold state.
@@ -237,6 +240,8 @@ mod tests {
     fn data_directories() {
         let yes =
             [("/srv/app/pgdata", "/var/lib/postgresql/data"), ("/srv/app/x", "/app/uploads"), ("/srv/media", "/m")];
+        let relative = Mount { source: Some("./data".to_owned()), ..bind("/tmp/deploy/shop/data", "/data") };
+        assert!(is_data_dir(&relative, Path::new("/tmp/deploy/shop/data")));
         for (s, t) in yes {
             assert!(is_data_dir(&bind(s, t), Path::new(s)), "{s}");
         }
@@ -245,6 +250,7 @@ mod tests {
             ("/etc/localtime", "/etc/localtime"),
             ("/srv/app/src", "/app/src"),
             ("/var/run/docker.sock", "/var/run/docker.sock"),
+            ("/tmp/data", "/data"),
         ];
         for (s, t) in no {
             assert!(!is_data_dir(&bind(s, t), Path::new(s)), "{s}");
