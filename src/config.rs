@@ -40,6 +40,8 @@ pub struct Config {
     pub rules: Rules,
     /// `[env]`: extra interpolation variables (defined for every stack).
     pub env: BTreeMap<String, String>,
+    /// The file's text, so that findings can point into it.
+    pub text: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -74,7 +76,7 @@ pub struct Traefik {
 pub struct StackConfig {
     pub name: String,
     /// `docker compose -p`.
-    pub project: Option<String>,
+    pub project: Option<Spanned<String>>,
     #[serde(default)]
     pub compose: Vec<String>,
     #[serde(default)]
@@ -236,6 +238,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         dns: raw.dns,
         rules: raw.rules,
         env: raw.env,
+        text: text.to_owned(),
     })
 }
 
@@ -253,6 +256,25 @@ impl Config {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(code) || *k == name)
             .and_then(|(_, v)| Severity::parse(v.get_ref()))
+    }
+
+    /// Where `[host] reserved_ports` lists a port (the key `3000` of `{ 3000 = "dokploy" }`).
+    pub fn reserved_port_range(&self, port: &str) -> Option<Range<usize>> {
+        let from = self.text.find("reserved_ports")?;
+        let rest = self.text.get(from..)?;
+        let mut at = 0;
+        while let Some(i) = rest.get(at..).and_then(|r| r.find(port)) {
+            let start = at + i;
+            let before = rest.get(..start).and_then(|b| b.chars().next_back());
+            let after = rest.get(start + port.len()..).unwrap_or("").trim_start_matches([' ', '"', '\'']);
+            if !before.is_some_and(|c| c.is_ascii_digit()) && after.starts_with('=') {
+                let quoted = before == Some('"') || before == Some('\'');
+                let (s, e) = if quoted { (start - 1, start + port.len() + 1) } else { (start, start + port.len()) };
+                return Some(from + s..from + e);
+            }
+            at = start + port.len();
+        }
+        None
     }
 
     pub fn resolve(&self, p: &str) -> PathBuf {
@@ -306,6 +328,11 @@ require = ["SENTRY_DSN"]
         assert!(matches!(c.dns.records, Some(DnsRecords::File(_))));
         assert_eq!(c.severity_of("C101", "host-port-conflict"), Some(Severity::Warning));
         assert_eq!(c.rules.require[0].require, ["SENTRY_DSN"]);
+        let r = c.reserved_port_range("8000").expect("listed");
+        assert_eq!(&FULL[r], "8000");
+        assert!(c.reserved_port_range("800").is_none());
+        let p = c.stacks[0].project.as_ref().expect("project");
+        assert_eq!(&FULL[p.span()], "\"recyclic-prod\"");
     }
 
     #[test]

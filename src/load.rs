@@ -164,6 +164,9 @@ pub fn load(opts: &LoadOptions) -> Loaded {
         }
     }
     mark_fragments(&mut stacks, &specs, completed);
+    if let Some(config) = &opts.config {
+        l.host_config(config, &mut stacks, config_stacks.is_some() && opts.files.is_empty());
+    }
     for stack in &stacks {
         l.report_incomplete_services(stack);
     }
@@ -187,7 +190,7 @@ fn config_spec(config: &crate::config::Config, s: &crate::config::StackConfig, o
         project_dir: dir.clone(),
         env_files: s.env_file.iter().map(|f| config.resolve(f)).collect(),
         explicit_env: !s.env_file.is_empty(),
-        project_name: opts.project_name.clone().or_else(|| s.project.clone()),
+        project_name: opts.project_name.clone().or_else(|| s.project.as_ref().map(|p| p.get_ref().clone())),
         profiles: if opts.profiles.is_empty() { s.profiles.clone() } else { opts.profiles.clone() },
         app: dir.to_string_lossy().into_owned(),
         env_name: Some(s.name.clone()),
@@ -438,6 +441,48 @@ impl<'o> Loader<'o> {
                 Finding::new(&p::P012, e.span, format!("invalid DNS record: {}", e.message))
                     .help("the records file uses zone-file syntax: `name [ttl] [IN] TYPE data`"),
             );
+        }
+    }
+
+    /// stackcheck.toml in the model: the file itself (findings point into it), `[host]`, and the project
+    /// name each `[[stack]]` pins (`from_config`: the stacks are the config's, in its order).
+    fn host_config(&mut self, config: &crate::config::Config, stacks: &mut [Stack], from_config: bool) {
+        let id = self.model.db.add(config.path.clone(), Arc::from(config.text.as_str()), FileKind::Other);
+        let span = |r: std::ops::Range<usize>| Span::new(id, r.start, r.end);
+        let mut reserved: Vec<crate::model::ReservedPort> = config
+            .host
+            .reserved_ports
+            .iter()
+            .filter_map(|(port, holder)| {
+                let at = config.reserved_port_range(port).map_or_else(|| Span::file_start(id), span);
+                Some(crate::model::ReservedPort { port: port.parse().ok()?, holder: holder.clone(), span: at })
+            })
+            .collect();
+        reserved.sort_by_key(|r| r.port);
+        self.model.host.reserved_ports = reserved;
+        self.model.host.proxy = config.host.proxy.filter(|p| *p != crate::config::ProxyKind::None);
+        // The `proxy = "..."` line of `[host]` (the only key of that name).
+        let mut offset = 0;
+        for line in config.text.split_inclusive('\n') {
+            let key = line.trim_start();
+            if key.strip_prefix("proxy").is_some_and(|r| r.trim_start().starts_with('=')) {
+                let start = offset + line.len() - key.len();
+                self.model.host.proxy_span = Some(span(start..start + line.trim().len()));
+                break;
+            }
+            offset += line.len();
+        }
+        if from_config && self.opts.project_name.is_none() {
+            for (stack, s) in stacks.iter_mut().zip(&config.stacks) {
+                if let Some(p) = &s.project {
+                    stack.pinned_project = Some(crate::model::Text {
+                        value: p.get_ref().clone(),
+                        span: span(p.span()),
+                        known: true,
+                        interp: None,
+                    });
+                }
+            }
         }
     }
 
@@ -985,9 +1030,7 @@ impl<'o> Loader<'o> {
                 .help(format!("use `{}`", normalize_project_name(&name))),
             );
         }
-        let (project, project_source) = if let Some(p) = &spec.project_name {
-            (p.clone(), ProjectNameSource::CommandLine)
-        } else if let Some(p) = env_project.filter(|p| !p.is_empty()) {
+        let unpinned_project = if let Some(p) = env_project.filter(|p| !p.is_empty()) {
             (p, ProjectNameSource::Environment)
         } else if let Some((n, _)) =
             name_key.as_ref().map(|(n, s)| (normalize_project_name(n), s)).filter(|(n, _)| !n.is_empty())
@@ -995,6 +1038,10 @@ impl<'o> Loader<'o> {
             (n, ProjectNameSource::NameKey)
         } else {
             (normalize_project_name(&dir_name), ProjectNameSource::Directory)
+        };
+        let (project, project_source) = match &spec.project_name {
+            Some(p) => (p.clone(), ProjectNameSource::CommandLine),
+            None => unpinned_project.clone(),
         };
         vars.insert(
             "COMPOSE_PROJECT_NAME".to_owned(),
@@ -1074,6 +1121,8 @@ impl<'o> Loader<'o> {
             project,
             project_source,
             name_key: converted.name_key,
+            pinned_project: None,
+            unpinned_project,
             files: file_ids,
             extra_files,
             interp_files,

@@ -10,9 +10,10 @@ use stackcheck::report::{self, Format, RenderOptions};
 use stackcheck::{CheckOptions, Report, rules};
 
 fn run_only(code: &str, dir: &Path) -> Report {
-    // A fixture that needs configuration has its stackcheck.toml at its root.
-    let toml = dir.join("stackcheck.toml");
-    let config = toml.is_file().then(|| stackcheck::config::load(&toml).expect("fixture config"));
+    // A fixture that needs configuration (`[host]`, `[[stack]]`) has its own stackcheck.toml.
+    let config = Some(dir.join("stackcheck.toml"))
+        .filter(|p| p.is_file())
+        .map(|p| stackcheck::config::load(&p).unwrap_or_else(|e| panic!("{e}")));
     let opts = CheckOptions {
         load: LoadOptions { paths: vec![dir.to_path_buf()], config, ..LoadOptions::default() },
         select: vec![code.to_owned()],

@@ -46,6 +46,28 @@ pub struct StackModel {
     pub requirements: Vec<crate::packs::Requirement>,
     /// DNS records and the expected addresses (`[dns]`, `[host] public_ip`, `--dns`, `--expect-ip`).
     pub dns: crate::sources::dns::DnsModel,
+    /// `[host]` of stackcheck.toml: what runs on the machine besides the stacks.
+    pub host: HostConfig,
+}
+
+/// `[host]` of stackcheck.toml, for the rules that compare the stacks with the machine.
+#[derive(Debug, Default)]
+pub struct HostConfig {
+    /// Host ports taken by services outside the stacks (`reserved_ports`), sorted by port.
+    pub reserved_ports: Vec<ReservedPort>,
+    /// The reverse proxy that owns ports 80 and 443 on the host (`proxy`; `none` is None).
+    pub proxy: Option<crate::config::ProxyKind>,
+    /// Where `proxy` is written.
+    pub proxy_span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReservedPort {
+    pub port: u16,
+    /// What holds it (`dokploy`, `n8n`).
+    pub holder: String,
+    /// The entry in stackcheck.toml.
+    pub span: Span,
 }
 
 impl StackModel {
@@ -106,6 +128,11 @@ pub struct Stack {
     pub project_source: ProjectNameSource,
     /// The top-level `name:` key, when one of the files has it (the last one wins).
     pub name_key: Option<Text>,
+    /// The project name stackcheck.toml pins for the deploy (`[[stack]] project`, i.e. `docker compose -p`).
+    pub pinned_project: Option<Text>,
+    /// The project name `docker compose` gives these files without `-p` (`COMPOSE_PROJECT_NAME` of the
+    /// interpolation env, else the top-level `name:`, else the directory), and where it comes from.
+    pub unpinned_project: (String, ProjectNameSource),
     /// Compose files, in `-f` order.
     pub files: Vec<FileId>,
     /// Files merged through `include` and `extends.file`.

@@ -4,14 +4,26 @@ use crate::rules::Rule;
 pub mod container_name_collision;
 pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
+pub mod mutable_image_shared_across_environments;
+pub mod port_reserved_by_host;
+pub mod project_name_drift;
+pub mod secret_interpolated_in_healthcheck;
+pub mod shared_state_across_environments;
+pub mod shell_command_in_default;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
 
 /// The C1xx rules, sorted by code.
 pub static RULES: &[&Rule] = &[
     &host_port_conflict::RULE,
+    &port_reserved_by_host::RULE,
     &undefined_variable::RULE,
     &depends_on_unknown_service::RULE,
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
+    &shared_state_across_environments::RULE,
+    &project_name_drift::RULE,
+    &shell_command_in_default::RULE,
+    &secret_interpolated_in_healthcheck::RULE,
+    &mutable_image_shared_across_environments::RULE,
 ];
