@@ -141,5 +141,20 @@ pub fn collect_secrets(model: &StackModel) -> SecretSet {
             }
         }
     }
+    let mut names: Vec<&str> = Vec::new();
+    for stack in &model.stacks {
+        names.push(&stack.name);
+        names.push(&stack.project);
+        names.extend(stack.networks.iter().chain(&stack.volumes).map(|r| r.key.as_str()));
+        for svc in &stack.services {
+            names.push(&svc.name);
+            names.extend(svc.container_name.as_ref().map(|c| c.as_str()));
+            names.extend(svc.image.as_ref().map(|i| i.as_str()));
+            names.extend(svc.environment.iter().map(|e| e.key.as_str()));
+        }
+    }
+    let paths: Vec<String> = model.db.iter().map(|(_, f)| f.display_path()).collect();
+    names.extend(paths.iter().map(String::as_str));
+    set.exempt_names(names);
     set
 }

@@ -248,6 +248,14 @@ impl SecretSet {
         self.values.is_empty()
     }
 
+    /// Drops the values that also occur inside a name the stack writes in clear (a service, container,
+    /// image, volume or network name, a key, a path): scrubbing `postgres` out of `tickets-postgres`
+    /// would garble every message that names the service and hide nothing, since the name is public.
+    pub fn exempt_names<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) {
+        let names: Vec<&str> = names.into_iter().filter(|n| n.len() >= 8).collect();
+        self.values.retain(|v| !names.iter().any(|n| n.contains(v.as_str())));
+    }
+
     pub fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
         let mut out: Cow<'a, str> = mask_url_passwords(s);
         // Longest first, so a secret containing another is replaced whole.
@@ -282,6 +290,15 @@ mod tests {
         for k in ["STRIPE_PUBLIC_KEY", "NEXT_PUBLIC_API_URL", "PORT", "DATABASE_HOST", "KEYCLOAK_URL"] {
             assert!(!is_secret_key(k), "{k}");
         }
+    }
+
+    #[test]
+    fn names_are_not_scrubbed() {
+        let mut set = SecretSet::default();
+        set.add("postgres");
+        set.add("s3cr3t-Value-42");
+        set.exempt_names(["tickets-postgres", "web"]);
+        assert_eq!(set.scrub("`tickets-postgres` uses s3cr3t-Value-42"), "`tickets-postgres` uses ••••");
     }
 
     #[test]
