@@ -187,6 +187,13 @@ impl Stack {
             .as_deref()
             .and_then(env::environment_of_name)
             .or_else(|| self.interp_files.iter().filter_map(|f| model.env_file(*f)).find_map(EnvFileModel::environment))
+            .or_else(|| {
+                // A stack inside a test directory (`tests/resources/docker`, `e2e/`) is a test fixture.
+                let test_dir = self.dir.components().any(|c| {
+                    matches!(c.as_os_str().to_str(), Some("test" | "tests" | "e2e" | "__tests__" | "testdata"))
+                });
+                test_dir.then_some(Environment::Development)
+            })
     }
 
     pub fn is_production(&self, model: &StackModel) -> bool {

@@ -6,6 +6,7 @@ pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
 pub mod mutable_image_shared_across_environments;
 pub mod port_reserved_by_host;
+pub mod ports_behind_traefik;
 pub mod project_name_drift;
 pub mod secret_interpolated_in_healthcheck;
 pub mod shared_state_across_environments;
@@ -17,6 +18,7 @@ pub mod unknown_network_or_volume;
 pub static RULES: &[&Rule] = &[
     &host_port_conflict::RULE,
     &port_reserved_by_host::RULE,
+    &ports_behind_traefik::RULE,
     &undefined_variable::RULE,
     &depends_on_unknown_service::RULE,
     &unknown_network_or_volume::RULE,
