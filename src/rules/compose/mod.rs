@@ -1,6 +1,7 @@
 //! C1xx: compose rules.
 use crate::rules::Rule;
 
+pub mod app_binds_loopback;
 pub mod container_name_collision;
 pub mod depends_on_unknown_service;
 pub mod host_port_conflict;
@@ -24,6 +25,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
     &shared_state_across_environments::RULE,
+    &app_binds_loopback::RULE,
     &project_name_drift::RULE,
     &shell_command_in_default::RULE,
     &secret_interpolated_in_healthcheck::RULE,
