@@ -3,6 +3,7 @@ use crate::rules::Rule;
 
 pub mod container_name_collision;
 pub mod depends_on_unknown_service;
+pub mod healthcheck_tool_missing;
 pub mod host_port_conflict;
 pub mod localhost_url_in_container;
 pub mod undefined_variable;
@@ -16,4 +17,5 @@ pub static RULES: &[&Rule] = &[
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
     &localhost_url_in_container::RULE,
+    &healthcheck_tool_missing::RULE,
 ];
