@@ -6,6 +6,7 @@ pub mod depends_on_unknown_service;
 pub mod healthcheck_tool_missing;
 pub mod host_port_conflict;
 pub mod localhost_url_in_container;
+pub mod published_port_not_listening;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
 
@@ -18,4 +19,5 @@ pub static RULES: &[&Rule] = &[
     &container_name_collision::RULE,
     &localhost_url_in_container::RULE,
     &healthcheck_tool_missing::RULE,
+    &published_port_not_listening::RULE,
 ];
