@@ -9,6 +9,7 @@ pub mod localhost_url_in_container;
 pub mod published_port_not_listening;
 pub mod undefined_variable;
 pub mod unknown_network_or_volume;
+pub mod url_host_unknown_service;
 
 /// The C1xx rules, sorted by code.
 pub static RULES: &[&Rule] = &[
@@ -18,6 +19,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
     &localhost_url_in_container::RULE,
+    &url_host_unknown_service::RULE,
     &healthcheck_tool_missing::RULE,
     &published_port_not_listening::RULE,
 ];
