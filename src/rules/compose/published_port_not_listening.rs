@@ -82,6 +82,11 @@ fn command_ports(words: &[String]) -> CommandPorts {
                 {
                     out.uncertain = true;
                 }
+                // `postgres -c port=5433`, `--set http_port=8081`: a setting this rule does not read.
+                let t = tok.to_ascii_lowercase();
+                if ["port=", "_port", "-port", ".port", "listen="].iter().any(|m| t.contains(m)) {
+                    out.uncertain = true;
+                }
                 if matches!(base, "runserver" | "http.server") {
                     if let Some(next) = tokens.get(i).filter(|t| !t.starts_with('-')) {
                         match port_of(next) {
@@ -223,7 +228,7 @@ fn listen_ports(model: &StackModel, svc: &Service) -> Option<Listening> {
 /// A compose command that only passes options to the image's own server (`redis-server --appendonly yes`,
 /// `postgres -c shared_buffers=256MB`, `--default-authentication-plugin=...`): the default port holds.
 fn plain_server_command(words: &[String]) -> bool {
-    let first = words.first().map(String::as_str).unwrap_or("");
+    let first = words.first().and_then(|w| w.split_whitespace().next()).unwrap_or("");
     let base = first.rsplit('/').next().unwrap_or(first);
     first.starts_with('-')
         || matches!(
@@ -316,5 +321,7 @@ mod tests {
         assert!(cmd("redis-server /usr/local/etc/redis/redis.conf").uncertain);
         assert!(cmd("server --grpc-port 9000").uncertain);
         assert_eq!(cmd("redis-server --appendonly yes"), CommandPorts::default());
+        assert!(cmd("postgres -c port=5433").uncertain);
+        assert!(plain_server_command(&["postgres -c shared_buffers=256MB".to_owned()]));
     }
 }
