@@ -128,11 +128,22 @@ fn installs_unknown(stage: &Stage) -> bool {
     })
 }
 
+/// A command or entrypoint that installs packages when the container starts
+/// (`sh -c "apk add --no-cache curl && exec app"`): the image is not all there is.
+fn installs_at_start(svc: &Service) -> bool {
+    svc.command.iter().chain(svc.entrypoint.iter()).any(|c| {
+        let text = c.joined();
+        ["apk add", "apt-get install", "apt install", "yum install", "dnf install", "microdnf install"]
+            .iter()
+            .any(|m| text.contains(m))
+    })
+}
+
 fn check(model: &StackModel, out: &mut Sink) {
     for (_, svc) in model.services() {
         let Some(run) = run_image(model, svc) else { continue };
         let Some(tools) = toolset(&run.image) else { continue };
-        if run.stages.iter().any(|s| installs_unknown(s)) {
+        if run.stages.iter().any(|s| installs_unknown(s)) || installs_at_start(svc) {
             continue;
         }
         // The compose healthcheck, else the Dockerfile's HEALTHCHECK.

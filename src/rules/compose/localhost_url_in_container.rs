@@ -59,6 +59,10 @@ fn words(key: &str) -> Vec<String> {
 
 /// A variable whose value is a host to connect to (`REDIS_HOST`, `DB_ADDR`, `MONGO_SERVER`).
 fn is_host_key(key: &str) -> bool {
+    // libpq's own variable.
+    if key.eq_ignore_ascii_case("PGHOST") {
+        return true;
+    }
     let w = words(key);
     w.len() >= 2
         && w.last().is_some_and(|l| {
@@ -223,6 +227,7 @@ mod tests {
         assert!(is_host_key("REDIS_HOST"));
         assert!(is_host_key("DB_ADDR"));
         assert!(!is_host_key("HOST"));
+        assert!(is_host_key("PGHOST"));
         assert!(!is_host_key("REDIS_PORT"));
         assert!(is_loopback_target("127.0.0.1"));
         assert!(is_loopback_target("[::1]"));
