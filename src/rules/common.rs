@@ -199,6 +199,138 @@ pub fn file_name(model: &StackModel, id: crate::source::FileId) -> String {
     model.db.get(id).map(|f| f.display_path()).unwrap_or_default()
 }
 
+/// The image a service runs, as far as the rules can tell: for a built service the external base image
+/// of its Dockerfile's selected stage (the `FROM` chain followed through named stages, `ARG` defaults and
+/// `build.args` substituted) with the stages built on top of it, base first; for a pulled service its
+/// `image:` and no stages.
+pub struct RunImage<'m> {
+    pub image: crate::model::image::ImageRef,
+    /// Where the image is named: the `FROM` line of the first stage, or the service's `image:`.
+    pub span: crate::source::Span,
+    /// The Dockerfile stages the service's image is made of (empty for a pulled image).
+    pub stages: Vec<&'m crate::sources::dockerfile::Stage>,
+}
+
+/// See [`RunImage`]. None when the image is unknown: a build whose Dockerfile was not read, a base that
+/// depends on an unresolved `ARG`, an image reference that does not parse.
+pub fn run_image<'m>(model: &'m StackModel, svc: &'m crate::model::Service) -> Option<RunImage<'m>> {
+    use crate::model::image::ImageRef;
+    let Some(build) = &svc.build else {
+        let image = svc.image.as_ref().filter(|i| i.known)?;
+        return Some(RunImage { image: ImageRef::parse(&image.value)?, span: image.span, stages: Vec::new() });
+    };
+    let dockerfile = model.dockerfile_of(svc)?;
+    let target = build.target.as_ref().map(|t| t.value.as_str());
+    let stages = dockerfile.lineage(target);
+    let first = stages.first()?;
+    let mut args: Vec<(String, Option<String>)> = Vec::new();
+    for arg in dockerfile.preamble.iter().filter(|i| i.keyword == "ARG") {
+        for word in arg.args.split_whitespace() {
+            let (name, default) = match word.split_once('=') {
+                Some((n, d)) => (n, Some(d.trim_matches(['"', '\'']).to_owned())),
+                None => (word, None),
+            };
+            args.push((name.to_owned(), default));
+        }
+    }
+    for a in &build.args {
+        let value = a.value.as_ref().filter(|v| v.known).map(|v| v.value.clone());
+        match args.iter_mut().find(|(n, _)| *n == a.key) {
+            Some(slot) => slot.1 = value,
+            None => args.push((a.key.clone(), value)),
+        }
+    }
+    let base = substitute_args(&first.base, &args)?;
+    if stages.len() > 64 {
+        return None;
+    }
+    Some(RunImage { image: ImageRef::parse(&base)?, span: first.from_span, stages })
+}
+
+/// `${NAME}`, `$NAME`, `${NAME:-default}` replaced by build argument values; None when one is unknown.
+fn substitute_args(text: &str, args: &[(String, Option<String>)]) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(rest.get(..at)?);
+        let after = rest.get(at + 1..)?;
+        let (inner, tail) = if let Some(braced) = after.strip_prefix('{') {
+            let end = braced.find('}')?;
+            (braced.get(..end)?, braced.get(end + 1..)?)
+        } else {
+            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            (after.get(..end)?, after.get(end..)?)
+        };
+        let (name, default) = match inner.split_once(":-").or_else(|| inner.split_once('-')) {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        let value =
+            args.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref()).filter(|v| !v.is_empty());
+        out.push_str(value.or(default)?);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The container ports of `EXPOSE` instructions in these stages (`80`, `443/tcp`; ranges and variables
+/// skipped).
+pub fn exposed_ports(stages: &[&crate::sources::dockerfile::Stage]) -> Vec<u16> {
+    let mut out = Vec::new();
+    for stage in stages {
+        for i in stage.all("EXPOSE") {
+            for word in i.args.split_whitespace() {
+                let port = word.split('/').next().unwrap_or(word);
+                if let Ok(p) = port.parse::<u16>() {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A compose `expose:` entry as a single port (`"3000"`, `3000/tcp`); None for ranges.
+pub fn expose_port(entry: &str) -> Option<u16> {
+    entry.trim().split('/').next()?.trim().parse().ok()
+}
+
+/// Every container port a service is known to use: `ports:` targets, `expose:`, the Dockerfile's
+/// `EXPOSE`, and the default listen ports of a well-known pulled image.
+pub fn container_ports(model: &StackModel, svc: &crate::model::Service) -> Vec<u16> {
+    let mut out: Vec<u16> = svc.ports.iter().map(|p| p.target).collect();
+    out.extend(svc.expose.iter().filter_map(|e| expose_port(&e.value)));
+    if let Some(run) = run_image(model, svc) {
+        if run.stages.is_empty() {
+            if let Some(ports) = crate::knowledge::images::default_listen_ports(&run.image) {
+                out.extend_from_slice(ports);
+            }
+        } else {
+            out.extend(exposed_ports(&run.stages));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The services that share a service's network namespace (`network_mode: service:x` in either
+/// direction, and other services attached to the same one): `localhost` in one of them reaches all.
+pub fn shared_namespace<'m>(
+    stack: &'m crate::model::Stack,
+    svc: &crate::model::Service,
+) -> Vec<&'m crate::model::Service> {
+    let owner = |s: &crate::model::Service| -> String {
+        s.network_mode
+            .as_ref()
+            .and_then(|m| m.value.strip_prefix("service:"))
+            .map_or_else(|| s.name.clone(), str::to_owned)
+    };
+    let mine = owner(svc);
+    stack.active_services().filter(|s| owner(s) == mine).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +375,17 @@ mod tests {
         assert_eq!(browser_prefix("PUBLIC_URL"), Some("PUBLIC_"));
         assert_eq!(browser_prefix("VITE_"), None);
         assert_eq!(browser_prefix("API_URL"), None);
+    }
+
+    #[test]
+    fn build_args() {
+        let args = vec![("NODE".to_owned(), Some("20".to_owned())), ("EMPTY".to_owned(), None)];
+        assert_eq!(substitute_args("node:${NODE}-alpine", &args).as_deref(), Some("node:20-alpine"));
+        assert_eq!(substitute_args("node:$NODE", &args).as_deref(), Some("node:20"));
+        assert_eq!(substitute_args("python:${PY:-3.12}-slim", &args).as_deref(), Some("python:3.12-slim"));
+        assert_eq!(substitute_args("x:${EMPTY}", &args), None);
+        assert_eq!(substitute_args("x:${OPEN", &args), None);
+        assert_eq!(expose_port("3000/tcp"), Some(3000));
+        assert_eq!(expose_port("3000-3005"), None);
     }
 }
