@@ -15,6 +15,7 @@ pub mod finding;
 pub mod init;
 pub mod inspect;
 pub mod interp;
+pub mod knowledge;
 pub mod load;
 pub mod model;
 pub mod packs;

@@ -1,0 +1,7 @@
+//! M6xx: migrations and start order.
+use crate::rules::Rule;
+
+pub mod depends_on_healthy_without_healthcheck;
+
+/// The M6xx rules, sorted by code.
+pub static RULES: &[&Rule] = &[&depends_on_healthy_without_healthcheck::RULE];
