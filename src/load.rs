@@ -161,6 +161,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for stack in &stacks {
         l.report_incomplete_services(stack);
     }
+    l.model.migrations =
+        crate::sources::migrations::collect(&mut l.model.db, &stacks, &l.model.dockerfiles, opts.config.as_ref());
     l.finish(stacks)
 }
 

@@ -44,6 +44,8 @@ pub struct StackModel {
     pub dockerfiles: Vec<crate::sources::dockerfile::Dockerfile>,
     /// E209 requirements in force (rule packs and `[[rules.require]]`).
     pub requirements: Vec<crate::packs::Requirement>,
+    /// Migration systems of build contexts and the scripts services start with (M6xx).
+    pub migrations: crate::sources::migrations::MigrationFacts,
 }
 
 impl StackModel {

@@ -2,6 +2,9 @@
 use crate::rules::Rule;
 
 pub mod depends_on_healthy_without_healthcheck;
+pub mod runners;
 
 /// The M6xx rules, sorted by code.
-pub static RULES: &[&Rule] = &[&depends_on_healthy_without_healthcheck::RULE];
+pub static RULES: &[&Rule] = &[
+    &depends_on_healthy_without_healthcheck::RULE,
+];
