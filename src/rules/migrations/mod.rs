@@ -2,6 +2,7 @@
 use crate::rules::Rule;
 
 pub mod depends_on_healthy_without_healthcheck;
+pub mod migrate_dev_command_in_production;
 pub mod migrations_not_before_app;
 pub mod missing_migrations_step;
 pub mod one_shot_restart_policy;
@@ -13,4 +14,5 @@ pub static RULES: &[&Rule] = &[
     &migrations_not_before_app::RULE,
     &one_shot_restart_policy::RULE,
     &depends_on_healthy_without_healthcheck::RULE,
+    &migrate_dev_command_in_production::RULE,
 ];
