@@ -4,6 +4,7 @@ use crate::rules::Rule;
 pub mod depends_on_healthy_without_healthcheck;
 pub mod migrate_dev_command_in_production;
 pub mod migrations_not_before_app;
+pub mod migrations_run_twice;
 pub mod missing_migrations_step;
 pub mod one_shot_restart_policy;
 pub mod runners;
@@ -15,4 +16,5 @@ pub static RULES: &[&Rule] = &[
     &one_shot_restart_policy::RULE,
     &depends_on_healthy_without_healthcheck::RULE,
     &migrate_dev_command_in_production::RULE,
+    &migrations_run_twice::RULE,
 ];
