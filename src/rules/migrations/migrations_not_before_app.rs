@@ -30,9 +30,10 @@ const DATABASES: &[&str] = &[
 
 fn check(model: &StackModel, out: &mut Sink) {
     for (index, stack) in model.stacks.iter().enumerate().filter(|(_, s)| s.loaded && !s.fragment) {
+        let awaited = runners::awaited(stack);
         let jobs: Vec<&Service> = stack
             .active_services()
-            .filter(|s| !runners::scaled_to_zero(s) && runners::job(model, index, stack, s).is_some())
+            .filter(|s| !runners::scaled_to_zero(s) && runners::job(model, index, &awaited, s).is_some())
             .collect();
         for job in &jobs {
             // The app: long-running services built from the same code (same image or build context).

@@ -14,11 +14,12 @@ pub static RULE: Rule = Rule {
 
 fn check(model: &StackModel, out: &mut Sink) {
     for (index, stack) in model.stacks.iter().enumerate().filter(|(_, s)| s.loaded && !s.fragment) {
+        let awaited = runners::awaited(stack);
         for svc in stack.active_services() {
             if runners::scaled_to_zero(svc) {
                 continue;
             }
-            let Some(job) = runners::job(model, index, stack, svc) else { continue };
+            let Some(job) = runners::job(model, index, &awaited, svc) else { continue };
             let why = match job {
                 Job::Awaited => "other services wait for it to complete",
                 Job::EndsWithMigration => "its command ends once the migrations are applied",

@@ -3,6 +3,8 @@
 //! `sources::migrations`) and the `package.json` scripts they call (`npm run migrate`), plus the
 //! one-shot "migration job" services. Shared by the M6xx rules.
 
+use std::collections::HashSet;
+
 use crate::model::{Service, Stack, StackModel};
 use crate::source::Span;
 use crate::sources::migrations::{self, ContextFacts};
@@ -344,13 +346,22 @@ pub enum Job {
     Named,
 }
 
-pub fn job(model: &StackModel, stack_index: usize, stack: &Stack, svc: &Service) -> Option<Job> {
+/// The services of a stack that another one waits for with `service_completed_successfully`.
+pub fn awaited(stack: &Stack) -> HashSet<&str> {
+    stack
+        .active_services()
+        .flat_map(|o| o.depends_on.iter())
+        .filter(|d| d.condition == "service_completed_successfully")
+        .map(|d| d.service.as_str())
+        .collect()
+}
+
+/// Whether a service is a one-shot migrations job; `awaited` comes from [`awaited`].
+pub fn job(model: &StackModel, stack_index: usize, awaited: &HashSet<&str>, svc: &Service) -> Option<Job> {
     let runs = runs(model, stack_index, svc);
     let applies = runs.iter().any(|r| r.inv.action == Action::Apply);
     let named = name_says_migrations(&svc.name);
-    let awaited = stack
-        .active_services()
-        .any(|o| o.depends_on.iter().any(|d| d.service == svc.name && d.condition == "service_completed_successfully"));
+    let awaited = awaited.contains(svc.name.as_str());
     if awaited && (applies || named) {
         return Some(Job::Awaited);
     }
