@@ -19,7 +19,13 @@ fn check(model: &StackModel, out: &mut Sink) {
             if runners::scaled_to_zero(svc) {
                 continue;
             }
-            let Some(job) = runners::job(model, index, &awaited, svc) else { continue };
+            // Any service others wait on to complete is a one-shot (migrations, seeders, setup jobs).
+            let job = if awaited.contains(svc.name.as_str()) {
+                Some(Job::Awaited)
+            } else {
+                runners::job(model, index, &awaited, svc)
+            };
+            let Some(job) = job else { continue };
             let why = match job {
                 Job::Awaited => "other services wait for it to complete",
                 Job::EndsWithMigration => "its command ends once the migrations are applied",
