@@ -587,4 +587,25 @@ mod tests {
         assert_eq!(join_container("/app", "/entrypoint.sh"), "/entrypoint.sh");
         assert_eq!(join_container("/app", "./x.sh"), "/app/x.sh");
     }
+
+    #[test]
+    fn context_scan_is_bounded_and_tolerant() {
+        let dir = std::env::temp_dir().join(format!("stackcheck-migrations-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("prisma/migrations/20240101_init")).unwrap();
+        std::fs::create_dir_all(dir.join("node_modules/pkg/prisma/migrations")).unwrap();
+        std::fs::write(dir.join("prisma/schema.prisma"), "datasource db {}\n").unwrap();
+        std::fs::write(dir.join("alembic.ini"), vec![b'x'; (MAX_SCRIPT + 1) as usize]).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
+        let mut db = SourceDb::default();
+        let facts = scan_context(&mut db, &dir);
+        let tools: Vec<Tool> = facts.systems.iter().map(|s| s.tool).collect();
+        assert_eq!(tools, [Tool::Alembic, Tool::Prisma]);
+        // Too large to read: found, but loaded empty.
+        assert_eq!(db.text(facts.systems[0].file), "");
+        assert!(read_small(&dir.join("missing.sh")).is_none());
+        assert!(read_small(&dir).is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
