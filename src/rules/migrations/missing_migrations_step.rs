@@ -30,12 +30,14 @@ fn check(model: &StackModel, out: &mut Sink) {
             if ctx.systems.is_empty() || !reported.insert(ci) {
                 continue;
             }
+            // The `build:` key: a suppression comment on its line (or the line above) applies.
+            let at = svc.node.get_entry("build").map_or(build.span, |e| e.key.span);
             for system in &ctx.systems {
                 let marker = system.marker.to_string_lossy().replace('\\', "/");
                 out.report(
                     Finding::new(
                         &RULE,
-                        build.span,
+                        at,
                         format!(
                             "`{}` is built from a context with {} migrations (`{marker}`), but nothing in this deploy runs them",
                             svc.name,
@@ -45,7 +47,7 @@ fn check(model: &StackModel, out: &mut Sink) {
                     .label("no service, command, start script or apply step runs the migrations")
                     .related(crate::source::Span::file_start(system.file), format!("{} migrations", system.tool.name()))
                     .help(format!(
-                        "add a one-shot service that runs `{}` and make `{}` wait for it with `condition: service_completed_successfully`, or a `[stack.apply] migrate` step; if the app applies them itself at start, suppress with `# stackcheck: ignore[M601] app migrates at start` on this line",
+                        "add a one-shot service that runs `{}` and make `{}` wait for it with `condition: service_completed_successfully`, or a `[stack.apply] migrate` step; if the app applies them itself at start, suppress with `# stackcheck: ignore[M601] app migrates at start` on the `build:` line",
                         system.tool.apply_command(),
                         svc.name
                     )),
