@@ -170,6 +170,8 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     for stack in &stacks {
         l.report_incomplete_services(stack);
     }
+    l.model.migrations =
+        crate::sources::migrations::collect(&mut l.model.db, &stacks, &l.model.dockerfiles, opts.config.as_ref());
     let traefik_version = opts.config.as_ref().and_then(|c| c.traefik.version.as_ref()).map(|v| *v.get_ref());
     let traefik = crate::sources::traefik::resolve_rules(&mut stacks, &l.model.db, traefik_version);
     l.findings.extend(traefik);

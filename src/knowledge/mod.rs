@@ -1,2 +1,4 @@
-//! Facts about well-known images and tools that rules need and the model cannot read from files.
+//! Facts about the outside world the rules rely on (what well-known images ship, listen on, lack), each
+//! with how it was checked. Kept short on purpose: an image missing here is "unknown", never a guess.
+pub mod healthchecks;
 pub mod images;

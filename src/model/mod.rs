@@ -48,6 +48,8 @@ pub struct StackModel {
     pub dns: crate::sources::dns::DnsModel,
     /// `[host]` of stackcheck.toml: what runs on the machine besides the stacks.
     pub host: HostConfig,
+    /// Migration systems of build contexts and the scripts services start with (M6xx).
+    pub migrations: crate::sources::migrations::MigrationFacts,
 }
 
 /// `[host]` of stackcheck.toml, for the rules that compare the stacks with the machine.

@@ -11,6 +11,7 @@ pub mod common;
 pub mod compose;
 pub mod env;
 pub mod hardening;
+pub mod migrations;
 pub mod parse;
 pub mod prelude;
 pub mod redirects;
@@ -92,7 +93,7 @@ pub fn code_order(code: &str) -> (usize, &str) {
 /// that work on one category never touches another's list.
 pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
     let mut all: Vec<&'static Rule> = Vec::new();
-    for category in [parse::RULES, compose::RULES, env::RULES, hardening::RULES] {
+    for category in [parse::RULES, compose::RULES, env::RULES, migrations::RULES, hardening::RULES] {
         all.extend_from_slice(category);
     }
     all

@@ -7,6 +7,7 @@ pub mod depends_on_unknown_service;
 pub mod healthcheck_tool_missing;
 pub mod host_port_conflict;
 pub mod localhost_url_in_container;
+pub mod missing_healthcheck;
 pub mod mutable_image_shared_across_environments;
 pub mod port_reserved_by_host;
 pub mod ports_behind_traefik;
@@ -29,6 +30,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_network_or_volume::RULE,
     &container_name_collision::RULE,
     &shared_state_across_environments::RULE,
+    &missing_healthcheck::RULE,
     &localhost_url_in_container::RULE,
     &url_host_unknown_service::RULE,
     &app_binds_loopback::RULE,
