@@ -252,10 +252,11 @@ fn key_checks(text: &str, entry: &EnvEntry, opts: Opts, out: &mut Vec<Problem>) 
     }
     if opts.style {
         // White space before the statement on its line (not the continuation of a quoted value).
+        // Only the blanks right before the statement are scanned: linear even with many statements on a line.
         let stmt = entry.stmt.start as usize;
-        let line_start = text.get(..stmt).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-        let line_start = if line_start == 0 && text.starts_with('\u{feff}') { 3 } else { line_start };
-        if stmt > line_start && text.get(line_start..stmt).is_some_and(|t| t.chars().all(is_blank)) {
+        let before = text.get(..stmt).unwrap_or("").trim_end_matches(is_blank);
+        let line_start = before.len();
+        if stmt > line_start && (before.is_empty() || before.ends_with('\n') || before == "\u{feff}") {
             out.push(
                 Problem::new(
                     "leading-character",
@@ -444,11 +445,11 @@ fn quote_character(text: &str, entry: &EnvEntry, value: &EnvValue, out: &mut Vec
         return;
     }
     let (raw_start, raw_end) = range(value.raw_span);
-    let line_end = text.get(raw_end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| raw_end + i);
-    let rest = text.get(raw_end..line_end).unwrap_or("").trim_matches(is_blank);
-    // Without its quotes, an empty value followed by ` # note` would read `# note`, and any value
-    // followed by another statement on the line would swallow it: no fix then.
-    let fixable = rest.is_empty() || (rest.starts_with('#') && !value.text.is_empty());
+    // What follows on the line: nothing, a comment, or another statement. Without its quotes, an empty
+    // value followed by ` # note` would read `# note`, and any value followed by another statement on
+    // the line would swallow it: no fix then.
+    let next = text.get(raw_end..).unwrap_or("").trim_start_matches(is_blank).chars().next();
+    let fixable = matches!(next, None | Some('\n')) || (next == Some('#') && !value.text.is_empty());
     let mut p = Problem::new(
         "quote-character",
         raw_start,
@@ -554,7 +555,9 @@ fn line_checks(text: &str, entries: &[EnvEntry], out: &mut Vec<Problem>) {
 /// Keys out of alphabetical order inside a group. Groups end at a blank line, a comment line, or a key
 /// whose value references a key of the group (it must come after what it references).
 fn unordered_keys(text: &str, entries: &[EnvEntry], out: &mut Vec<Problem>) {
-    let mut group: Vec<&EnvEntry> = Vec::new();
+    // The group's keys (a set, so that a value's references are looked up, not compared with each key).
+    let mut group: HashSet<&str> = HashSet::new();
+    let mut last: Option<&EnvEntry> = None;
     let mut previous: Option<&EnvEntry> = None;
     for entry in entries.iter().filter(|e| !e.key.is_empty()) {
         let gap_start = previous.map_or(0, |p| p.stmt.end as usize);
@@ -570,13 +573,15 @@ fn unordered_keys(text: &str, entries: &[EnvEntry], out: &mut Vec<Problem>) {
                 let l = l.trim_matches(|c: char| c.is_whitespace());
                 l.is_empty() || l.starts_with('#')
             });
-        let references = entry.value.as_ref().is_some_and(|v| {
-            v.interpolate && v.text.contains('$') && group.iter().any(|k| v.text.contains(k.key.as_str()))
-        });
+        let references = entry
+            .value
+            .as_ref()
+            .is_some_and(|v| v.interpolate && referenced_names(&v.text).any(|name| group.contains(name)));
         if breaks || references {
             group.clear();
+            last = None;
         }
-        if let Some(&last) = group.last()
+        if let Some(last) = last
             && entry.key.to_ascii_uppercase() < last.key.to_ascii_uppercase()
         {
             let mut p = Problem::new(
@@ -590,9 +595,35 @@ fn unordered_keys(text: &str, entries: &[EnvEntry], out: &mut Vec<Problem>) {
             p.related = Some((last.key_span.start as usize, last.key_span.end as usize, "the key before it"));
             out.push(p);
         }
-        group.push(entry);
+        group.insert(&entry.key);
+        last = Some(entry);
         previous = Some(entry);
     }
+}
+
+/// The names a value references (`$NAME`, `${NAME…`), `$$` skipped.
+fn referenced_names(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            if b[i] != b'$' {
+                i += 1;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'$') {
+                i += 2;
+                continue;
+            }
+            let start = if b.get(i + 1) == Some(&b'{') { i + 2 } else { i + 1 };
+            let end = (start..b.len()).find(|&j| !(b[j].is_ascii_alphanumeric() || b[j] == b'_')).unwrap_or(b.len());
+            i = end.max(i + 1);
+            if end > start {
+                return text.get(start..end);
+            }
+        }
+        None
+    })
 }
 
 #[cfg(test)]
@@ -738,5 +769,12 @@ mod tests {
         assert!(ids("B=1\n\nA=2\n", true).is_empty());
         assert!(ids("B=1 # c\n# section\nA=2\n", true).is_empty());
         assert!(ids("a_b=1\n", true).iter().all(|i| *i == "lowercase-key"));
+        assert_eq!(referenced_names("a$B/${C:-x}$$D$").collect::<Vec<_>>(), ["B", "C"]);
+        // Linear: a long group whose values all reference keys outside it.
+        let text: String = (0..20_000).map(|i| format!("K{i:05}=$OTHER\n")).collect();
+        assert!(ids(&text, true).is_empty());
+        // Linear: many statements on one line.
+        let text: String = (0..20_000).map(|i| format!("K{i:05}=\"a\" ")).collect();
+        assert_eq!(ids(&text, true).iter().filter(|i| **i == "quote-character").count(), 20_000);
     }
 }
