@@ -97,7 +97,12 @@ pub fn check(opts: &CheckOptions) -> Report {
     let model = loaded.model;
     let mut findings: Vec<Finding> =
         loaded.findings.into_iter().filter(|f| selected.iter().any(|r| r.code == f.code)).collect();
-    findings.extend(rules::run(&model, &selected));
+    let named: Vec<&str> = selected
+        .iter()
+        .filter(|r| select.iter().any(|s| rules::selector_names(s, r.code, r.name)))
+        .map(|r| r.code)
+        .collect();
+    findings.extend(rules::run(&model, &selected, &named));
     // A file shared by several stacks (a base and its environment overlays) gives the same finding once.
     let mut seen = std::collections::HashSet::new();
     findings.retain(|f| seen.insert((f.code, f.primary.span, f.message.clone())));

@@ -221,6 +221,9 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
 pub struct SecretSet {
     values: Vec<String>,
     seen: std::collections::HashSet<String>,
+    /// The values by their first 8 bytes (every value has at least 8), built on the first scrub: a text
+    /// is scanned once for candidates instead of once per value.
+    by_prefix: std::sync::OnceLock<std::collections::HashMap<[u8; 8], Vec<usize>>>,
 }
 
 impl SecretSet {
@@ -230,6 +233,7 @@ impl SecretSet {
         // snippets mask every value of a secret-named key whatever its length.
         if v.chars().count() >= 8 && !only_references(v) && self.seen.insert(v.to_owned()) {
             self.values.push(v.to_owned());
+            self.by_prefix = std::sync::OnceLock::new();
         }
     }
 
@@ -258,9 +262,28 @@ impl SecretSet {
 
     pub fn scrub<'a>(&self, s: &'a str) -> Cow<'a, str> {
         let mut out: Cow<'a, str> = mask_url_passwords(s);
+        let index = self.by_prefix.get_or_init(|| {
+            let mut index: std::collections::HashMap<[u8; 8], Vec<usize>> = std::collections::HashMap::new();
+            for (i, v) in self.values.iter().enumerate() {
+                if let Some(prefix) = v.as_bytes().first_chunk::<8>() {
+                    index.entry(*prefix).or_default().push(i);
+                }
+            }
+            index
+        });
+        // The values that occur in the text, found by their prefix.
+        let mut values: Vec<&String> = Vec::new();
+        for (at, window) in out.as_bytes().windows(8).enumerate() {
+            let Some(ids) = window.first_chunk::<8>().and_then(|w| index.get(w)) else { continue };
+            for v in ids.iter().filter_map(|&i| self.values.get(i)) {
+                if out.as_bytes().get(at..).is_some_and(|rest| rest.starts_with(v.as_bytes())) {
+                    values.push(v);
+                }
+            }
+        }
         // Longest first, so a secret containing another is replaced whole.
-        let mut values: Vec<&String> = self.values.iter().collect();
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        values.dedup();
         for v in values {
             if out.contains(v.as_str()) {
                 out = Cow::Owned(out.replace(v.as_str(), "••••"));
@@ -340,6 +363,11 @@ mod tests {
         set.add("short");
         assert_eq!(set.scrub("value hunter2hunter2 here"), "value •••• here");
         assert_eq!(set.scrub("a short word"), "a short word");
+        let mut nested = SecretSet::default();
+        nested.add("hunter2hunter2");
+        nested.add("xhunter2hunter2x");
+        nested.add("0123456789");
+        assert_eq!(nested.scrub("xhunter2hunter2x hunter2hunter2 0123456789"), "•••• •••• ••••");
         assert_eq!(mask_url_passwords("redis://:pw@redis:6379/0"), "redis://:••••@redis:6379/0");
         assert_eq!(mask_url_passwords("https://example.com/x"), "https://example.com/x");
     }

@@ -71,6 +71,9 @@ impl std::fmt::Debug for Rule {
 #[derive(Default)]
 pub struct Sink {
     pub findings: Vec<Finding>,
+    /// The selection names this rule itself (its code, its name, or `ALL`), not only through a prefix or
+    /// the default set: a rule with opt-in parts (E208's style checks) runs them only then.
+    pub named: bool,
 }
 
 impl Sink {
@@ -113,6 +116,12 @@ pub fn selector_matches(selector: &str, code: &str, name: &str) -> bool {
     }
     let upper = s.to_ascii_uppercase();
     !upper.is_empty() && code.starts_with(&upper) && upper.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// Does a selector name this rule itself: its code, its name or `ALL` (not a prefix)?
+pub fn selector_names(selector: &str, code: &str, name: &str) -> bool {
+    let s = redirects::resolve(selector.trim());
+    s.eq_ignore_ascii_case("ALL") || s == name || s.eq_ignore_ascii_case(code)
 }
 
 /// A selector that matches at least one rule.
@@ -220,12 +229,13 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// Runs the given rules over the model in parallel; the output is sorted by the caller.
-pub fn run(model: &StackModel, rules: &[&'static Rule]) -> Vec<Finding> {
+/// Runs the given rules over the model in parallel; the output is sorted by the caller. `named` lists the
+/// codes the selection names explicitly (see [`Sink::named`]).
+pub fn run(model: &StackModel, rules: &[&'static Rule], named: &[&str]) -> Vec<Finding> {
     rules
         .par_iter()
         .flat_map_iter(|r| {
-            let mut sink = Sink::default();
+            let mut sink = Sink { findings: Vec::new(), named: named.contains(&r.code) };
             (r.check)(model, &mut sink);
             sink.findings
         })
@@ -278,6 +288,11 @@ mod tests {
         assert!(is_known_selector("E2"));
         assert!(!is_known_selector("Z999"));
         assert!(selector_matches("C115", "P008", "missing-file"));
+        assert!(selector_names("e208", "E208", "env-format"));
+        assert!(selector_names("env-format", "E208", "env-format"));
+        assert!(selector_names("ALL", "E208", "env-format"));
+        assert!(!selector_names("E2", "E208", "env-format"));
+        assert!(!selector_names("E", "E208", "env-format"));
         assert_eq!(find("env-file-not-found").map(|r| r.code), Some("P008"));
     }
 }
