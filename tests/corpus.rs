@@ -17,10 +17,15 @@ fn corpus() -> PathBuf {
 }
 
 fn run(threads: usize) -> (Report, String) {
+    run_selected(threads, Vec::new())
+}
+
+fn run_selected(threads: usize, select: Vec<String>) -> (Report, String) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| {
         let r = stackcheck::check(&CheckOptions {
             load: LoadOptions { paths: vec![corpus()], ..LoadOptions::default() },
+            select,
             ..CheckOptions::default()
         });
         let opts =
@@ -65,4 +70,13 @@ fn corpus_loads_without_unexpected_parse_findings_and_output_is_stable() {
     let root = corpus().to_string_lossy().into_owned();
     let normalized = out1.replace(&format!("{root}/"), "");
     insta::assert_snapshot!("corpus-compact", normalized);
+}
+
+/// Every rule, opt-in ones included (`--select ALL`): their findings are reviewed too, so that a user who
+/// turns on the hardening and style checks gets signal, not noise.
+#[test]
+fn corpus_with_every_rule_selected() {
+    let (_, out) = run_selected(2, vec!["ALL".to_owned()]);
+    let root = corpus().to_string_lossy().into_owned();
+    insta::assert_snapshot!("corpus-all-compact", out.replace(&format!("{root}/"), ""));
 }

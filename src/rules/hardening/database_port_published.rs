@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     name: "database-port-published",
     severity: Severity::Error,
     fix: FixAvailability::None,
-    default: true,
+    default: false,
     doc: include_str!("../../../rules/docs/S804-database-port-published.md"),
     check,
 };

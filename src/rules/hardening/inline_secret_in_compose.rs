@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     name: "inline-secret-in-compose",
     severity: Severity::Error,
     fix: FixAvailability::None,
-    default: true,
+    default: false,
     doc: include_str!("../../../rules/docs/S805-inline-secret-in-compose.md"),
     check,
 };
