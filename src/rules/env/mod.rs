@@ -4,6 +4,8 @@ use crate::rules::Rule;
 pub mod conditional_requirement;
 pub mod duplicate_key;
 pub mod env_key_missing;
+pub mod env_key_not_in_template;
 
 /// The E2xx rules, sorted by code.
-pub static RULES: &[&Rule] = &[&env_key_missing::RULE, &duplicate_key::RULE, &conditional_requirement::RULE];
+pub static RULES: &[&Rule] =
+    &[&env_key_missing::RULE, &env_key_not_in_template::RULE, &duplicate_key::RULE, &conditional_requirement::RULE];
