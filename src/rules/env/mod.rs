@@ -5,7 +5,13 @@ pub mod conditional_requirement;
 pub mod duplicate_key;
 pub mod env_key_missing;
 pub mod env_key_not_in_template;
+pub mod placeholder_value;
 
 /// The E2xx rules, sorted by code.
-pub static RULES: &[&Rule] =
-    &[&env_key_missing::RULE, &env_key_not_in_template::RULE, &duplicate_key::RULE, &conditional_requirement::RULE];
+pub static RULES: &[&Rule] = &[
+    &env_key_missing::RULE,
+    &env_key_not_in_template::RULE,
+    &placeholder_value::RULE,
+    &duplicate_key::RULE,
+    &conditional_requirement::RULE,
+];
