@@ -6,12 +6,14 @@ pub mod duplicate_key;
 pub mod env_key_missing;
 pub mod env_key_not_in_template;
 pub mod placeholder_value;
+pub mod weak_secret;
 
 /// The E2xx rules, sorted by code.
 pub static RULES: &[&Rule] = &[
     &env_key_missing::RULE,
     &env_key_not_in_template::RULE,
     &placeholder_value::RULE,
+    &weak_secret::RULE,
     &duplicate_key::RULE,
     &conditional_requirement::RULE,
 ];
