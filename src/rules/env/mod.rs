@@ -6,6 +6,7 @@ pub mod duplicate_key;
 pub mod env_key_missing;
 pub mod env_key_not_in_template;
 pub mod placeholder_value;
+pub mod secret_in_public_env;
 pub mod weak_secret;
 
 /// The E2xx rules, sorted by code.
@@ -14,6 +15,7 @@ pub static RULES: &[&Rule] = &[
     &env_key_not_in_template::RULE,
     &placeholder_value::RULE,
     &weak_secret::RULE,
+    &secret_in_public_env::RULE,
     &duplicate_key::RULE,
     &conditional_requirement::RULE,
 ];
