@@ -5,6 +5,7 @@ pub mod conditional_requirement;
 pub mod duplicate_key;
 pub mod env_key_missing;
 pub mod env_key_not_in_template;
+pub mod live_test_key_mismatch;
 pub mod placeholder_value;
 pub mod secret_in_public_env;
 pub mod weak_secret;
@@ -16,6 +17,7 @@ pub static RULES: &[&Rule] = &[
     &placeholder_value::RULE,
     &weak_secret::RULE,
     &secret_in_public_env::RULE,
+    &live_test_key_mismatch::RULE,
     &duplicate_key::RULE,
     &conditional_requirement::RULE,
 ];
