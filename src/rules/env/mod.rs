@@ -8,6 +8,7 @@ pub mod env_key_not_in_template;
 pub mod live_test_key_mismatch;
 pub mod placeholder_value;
 pub mod secret_in_public_env;
+pub mod url_scheme_policy;
 pub mod weak_secret;
 
 /// The E2xx rules, sorted by code.
@@ -20,4 +21,5 @@ pub static RULES: &[&Rule] = &[
     &live_test_key_mismatch::RULE,
     &duplicate_key::RULE,
     &conditional_requirement::RULE,
+    &url_scheme_policy::RULE,
 ];
