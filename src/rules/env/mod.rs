@@ -2,6 +2,7 @@
 use crate::rules::Rule;
 
 pub mod conditional_requirement;
+pub mod cors_origin_mismatch;
 pub mod duplicate_key;
 pub mod env_key_missing;
 pub mod env_key_not_in_template;
@@ -22,4 +23,5 @@ pub static RULES: &[&Rule] = &[
     &duplicate_key::RULE,
     &conditional_requirement::RULE,
     &url_scheme_policy::RULE,
+    &cors_origin_mismatch::RULE,
 ];
