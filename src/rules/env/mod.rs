@@ -8,6 +8,7 @@ pub mod env_key_missing;
 pub mod env_key_not_in_template;
 pub mod live_test_key_mismatch;
 pub mod placeholder_value;
+pub mod public_url_localhost;
 pub mod secret_in_public_env;
 pub mod url_scheme_policy;
 pub mod weak_secret;
@@ -24,4 +25,5 @@ pub static RULES: &[&Rule] = &[
     &conditional_requirement::RULE,
     &url_scheme_policy::RULE,
     &cors_origin_mismatch::RULE,
+    &public_url_localhost::RULE,
 ];
