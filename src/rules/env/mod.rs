@@ -6,6 +6,7 @@ pub mod cors_origin_mismatch;
 pub mod duplicate_key;
 pub mod env_key_missing;
 pub mod env_key_not_in_template;
+pub mod env_path_not_provided;
 pub mod live_test_key_mismatch;
 pub mod placeholder_value;
 pub mod public_url_localhost;
@@ -26,4 +27,5 @@ pub static RULES: &[&Rule] = &[
     &url_scheme_policy::RULE,
     &cors_origin_mismatch::RULE,
     &public_url_localhost::RULE,
+    &env_path_not_provided::RULE,
 ];
