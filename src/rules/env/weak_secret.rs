@@ -165,7 +165,9 @@ fn weakness(entry: &EnvEntry, value: &str, django: bool, laravel: bool) -> Optio
         || value.starts_with("./")
         || value.contains("://")
         || [".pem", ".key", ".json", ".crt"].iter().any(|ext| value.ends_with(ext))
-        || ["true", "false", "yes", "no", "on", "off"].iter().any(|b| value.eq_ignore_ascii_case(b))
+        || ["true", "false", "yes", "no", "on", "off", "disabled", "enabled", "none", "null", "nil"]
+            .iter()
+            .any(|b| value.eq_ignore_ascii_case(b))
     {
         return None;
     }
@@ -307,6 +309,7 @@ mod tests {
         assert!(weak("STRIPE_KEY", "pk_live_51HxAbC").is_none());
         assert!(weak("GOOGLE_PRIVATE_KEY", "/run/secrets/google.pem").is_none());
         assert!(weak("USE_API_KEY", "true").is_none());
+        assert!(weak("GITHUB_PRIVATE_KEY", "disabled").is_none());
     }
 
     #[test]
