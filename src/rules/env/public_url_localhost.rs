@@ -21,7 +21,7 @@ fn check(model: &StackModel, out: &mut Sink) {
             continue;
         }
         for e in &env.entries {
-            if browser_prefix(&e.key).is_none() {
+            if browser_prefix(&e.key).is_none() || server_side(&e.key) {
                 continue;
             }
             let Some(v) = e.value.as_ref().filter(|v| !has_reference(v)) else { continue };
@@ -37,7 +37,7 @@ fn check(model: &StackModel, out: &mut Sink) {
             continue;
         }
         for var in svc.environment.iter().filter(|v| v.known) {
-            if browser_prefix(&var.key).is_none() {
+            if browser_prefix(&var.key).is_none() || server_side(&var.key) {
                 continue;
             }
             let Some(value) = var.value.as_deref() else { continue };
@@ -51,7 +51,7 @@ fn check(model: &StackModel, out: &mut Sink) {
             }
         }
         for arg in svc.build.iter().flat_map(|b| &b.args) {
-            if !is_browser_arg(&arg.key) {
+            if !is_browser_arg(&arg.key) || server_side(&arg.key) {
                 continue;
             }
             let Some(value) = arg.value.as_ref().filter(|t| t.known) else { continue };
@@ -86,6 +86,13 @@ fn finding(key: &str, host: &str, span: Span, place: &str) -> Finding {
     )
     .label("loopback address")
     .help("set it to the public URL the browser reaches (`https://api.<your domain>`, or a relative `/api` on the same origin), then rebuild the frontend image")
+}
+
+/// A prefixed name that says it is read on the server (`VITE_API_URL_SERVER`, `NEXT_PUBLIC_SSR_API_URL`,
+/// `VITE_INTERNAL_API_URL`): server-side rendering calls from inside the container, where `localhost`
+/// may be right.
+fn server_side(key: &str) -> bool {
+    key.to_ascii_uppercase().split('_').any(|s| matches!(s, "SERVER" | "SSR" | "INTERNAL"))
 }
 
 /// The loopback host a value points at: a URL to `localhost`/`127.0.0.1`/`[::1]`, or a bare
@@ -132,5 +139,9 @@ mod tests {
         assert!(is_browser_arg("NEXT_PUBLIC_WS_URL"));
         assert!(is_browser_arg("BACKEND_API_BASE_URL"));
         assert!(!is_browser_arg("DATABASE_URL"));
+        assert!(server_side("VITE_API_URL_SERVER"));
+        assert!(server_side("NEXT_PUBLIC_SSR_API_URL"));
+        assert!(!server_side("VITE_API_URL"));
+        assert!(!server_side("VITE_SERVERLESS_URL"));
     }
 }
