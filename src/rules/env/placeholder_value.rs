@@ -107,7 +107,10 @@ pub(crate) fn placeholder(key: &str, value: &str) -> Option<&'static str> {
     if lower.starts_with("your-") || lower.starts_with("your_") || lower.starts_with("<your") {
         return Some("a `your-…` marker");
     }
-    if words.iter().any(|w| w.len() >= 3 && w.bytes().all(|b| b == b'x')) {
+    // Only `x` runs (`xxx`, `xxxx-xxxx`), or a run of six `x` or more (`sk_live_xxxxxxxx`); short runs
+    // next to other text are more often a format mask (`+1 (xxx) xxx-xxxx`).
+    let all_x = |w: &&str| w.len() >= 3 && w.bytes().all(|b| b == b'x');
+    if (!words.is_empty() && words.iter().all(all_x)) || words.iter().any(|w| w.len() >= 6 && all_x(w)) {
         return Some("an `xxx` marker");
     }
     if has_angle_placeholder(v) {
@@ -202,6 +205,8 @@ mod tests {
             ("SENTRY_DSN", "<your-sentry-dsn>"),
             ("SMTP_HOST", "TODO"),
             ("OPENAI_API_KEY", "..."),
+            ("API_KEY", "xxx"),
+            ("API_KEY", "xxxx-xxxx-xxxx"),
             ("DB_PASSWORD", "password"),
             ("DOMAIN", "your-domain.dyndns.com"),
         ] {
@@ -216,6 +221,7 @@ mod tests {
             ("MESSAGE", "Loading, please wait..."),
             ("OPENAI_API_KEY", "sk-..."),
             ("AUTH_METHOD", "password"),
+            ("PHONE_FORMAT", "+1 (xxx) xxx-xxxx"),
         ] {
             assert!(placeholder(k, v).is_none(), "{k}={v}");
         }
