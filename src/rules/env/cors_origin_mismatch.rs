@@ -88,8 +88,15 @@ fn check_vars(vars: &[Var<'_>], seen: &mut HashSet<(Span, &'static str)>, out: &
     };
     for c in vars.iter().filter(|v| is_cors_key(&upper(v)) && !v.value.is_empty()) {
         let items: Vec<&str> = list_items(c.value).collect();
-        // A wildcard or a pattern is configured on purpose.
-        if all || items.iter().any(|i| i.contains('*') || i.contains(['^', '\\', '('])) {
+        // A wildcard, a pattern or a switch (`CORS_ORIGIN=true` reflects every origin in `cors`) is
+        // configured on purpose.
+        let switch = |i: &&str| {
+            matches!(
+                i.to_ascii_lowercase().as_str(),
+                "true" | "false" | "1" | "0" | "yes" | "no" | "on" | "off" | "all" | "any" | "none" | "null"
+            )
+        };
+        if all || items.iter().any(|i| i.contains('*') || i.contains(['^', '\\', '(']) || switch(i)) {
             continue;
         }
         if let Some(bad) = items.iter().find(|i| !i.contains("://")) {
@@ -208,6 +215,8 @@ mod tests {
         assert!(run(&[front, ("CORS_ORIGINS", "https://*.acme.io")]).is_empty());
         assert!(run(&[front, ("CORS_ALLOW_ALL_ORIGINS", "true"), ("CORS_ALLOWED_ORIGINS", "https://x.io")]).is_empty());
         assert_eq!(run(&[("CORS_ORIGINS", "app.acme.io")]).len(), 1);
+        assert!(run(&[front, ("CORS_ORIGIN", "true")]).is_empty());
+        assert!(run(&[("CORS_ORIGIN", "false")]).is_empty());
         assert_eq!(run(&[("ALLOWED_HOSTS", "https://api.acme.io")]).len(), 1);
         assert!(run(&[("ALLOWED_HOSTS", ".acme.io,localhost")]).is_empty());
         assert!(run(&[("ALLOWED_HOSTS", "*")]).is_empty());
