@@ -22,6 +22,35 @@ pub fn is_secret_key(key: &str) -> bool {
         || k.ends_with("_AUTH")
 }
 
+/// Is this value a credential by its own format, whatever the key holding it: provider key prefixes
+/// (Stripe secret/restricted/webhook keys, Supabase secret keys, OpenAI, Anthropic, GitHub, GitLab,
+/// Slack, SendGrid), JSON Web Tokens and PEM private keys. Publishable keys (`pk_…`) are not secrets.
+pub fn is_secret_value(value: &str) -> bool {
+    const PREFIXES: [&str; 17] = [
+        "sk_live_",
+        "sk_test_",
+        "rk_live_",
+        "rk_test_",
+        "whsec_",
+        "sb_secret_",
+        "sk-ant-",
+        "sk-proj-",
+        "sk-",
+        "ghp_",
+        "gho_",
+        "ghs_",
+        "github_pat_",
+        "glpat-",
+        "xoxb-",
+        "xoxp-",
+        "SG.",
+    ];
+    let v = value.trim();
+    PREFIXES.iter().any(|p| v.starts_with(p) && v.len() >= p.len() + 16 && !v.contains(char::is_whitespace))
+        || (v.starts_with("eyJ") && v.matches('.').count() == 2 && !v.contains(char::is_whitespace))
+        || (v.contains("-----BEGIN") && v.contains("PRIVATE KEY"))
+}
+
 /// A secret value: its `Display` masks it (`•••• (32 chars)`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub String);
@@ -156,7 +185,7 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
         let key = item.get(..key_end).unwrap_or("").trim_matches(['"', '\'']);
         let after = item.get(key_end..).unwrap_or("");
         let sep = after.trim_start().chars().next();
-        if !key.is_empty() && matches!(sep, Some('=' | ':')) && is_secret_key(key) {
+        if !key.is_empty() && matches!(sep, Some('=' | ':')) {
             let sep_pos = key_end + (after.len() - after.trim_start().len());
             let value = item.get(sep_pos + 1..).unwrap_or("");
             let lead = value.len() - value.trim_start().len();
@@ -171,7 +200,9 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
             } else {
                 (0, 0)
             };
-            if !v.is_empty() && !only_references(v) {
+            let inner = v.get(qs..v.len().saturating_sub(qe)).unwrap_or(v);
+            // A secret under any name (`NEXT_PUBLIC_STRIPE_KEY=sk_live_…`) is still a secret.
+            if !v.is_empty() && !only_references(v) && (is_secret_key(key) || is_secret_value(inner)) {
                 let start = item_off + sep_pos + 1 + lead + qs;
                 let end = item_off + sep_pos + 1 + lead + v.len() - qe;
                 if end > start {
@@ -346,6 +377,18 @@ mod tests {
         assert!(masked.contains("--appendonly yes"));
         assert!(masked.contains("postgres://app:"));
         assert!(masked.contains("@db:5432/app"));
+    }
+
+    #[test]
+    fn secret_formats_are_masked_under_any_key() {
+        let text = "NEXT_PUBLIC_STRIPE_KEY=sk_live_51Hx0000FAKE0000000000000000\nNEXT_PUBLIC_STRIPE_PK=pk_live_51Hx0000FAKE0000000000000000\nVITE_MODE=sk-mode\n";
+        let masked = mask_source(text, &SecretSet::default()).expect("masked");
+        assert!(!masked.contains("51Hx0000FAKE0000000000000000\nNEXT"), "{masked}");
+        assert!(masked.contains("pk_live_51Hx0000FAKE"));
+        assert!(masked.contains("VITE_MODE=sk-mode"));
+        assert!(is_secret_value("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln"));
+        assert!(!is_secret_value("sk_live_"));
+        assert!(!is_secret_value("https://api.acme.io"));
     }
 
     #[test]
