@@ -36,6 +36,8 @@ pub fn parse(
         edges: HashMap::new(),
         next_origin: 1,
         imports: 0,
+        imported_tokens: 0,
+        splice_work: 0,
         vars,
         resolver,
         opts: *opts,
@@ -169,6 +171,8 @@ struct Parser<'a> {
     edges: HashMap<String, Vec<String>>,
     next_origin: u32,
     imports: usize,
+    imported_tokens: usize,
+    splice_work: usize,
     vars: &'a dyn Fn(&str) -> Option<String>,
     resolver: &'a mut dyn ImportResolver,
     opts: Options,
@@ -400,7 +404,7 @@ impl Parser<'_> {
                         "site addresses cannot contain a comma ',': '{v}' - put a space after the comma to separate addresses"
                     )));
                 }
-                if !v.is_empty()
+                if (!v.is_empty() || self.legacy())
                     && let Some(mut t) = token
                 {
                     if t.text.len() != v.len() && t.quote == Quote::None && t.span.len() == t.text.len() {
@@ -681,8 +685,15 @@ impl Parser<'_> {
         self.next_origin = self.next_origin.saturating_add(1);
         let replaced = self.substitute_args(imported, &args, &block_tokens, origin, import_span);
 
+        // Bounds both the tokens imports bring in and the cost of splicing them (a snippet that
+        // imports another twice, forty levels deep, must not take forever).
+        self.imported_tokens = self.imported_tokens.saturating_add(replaced.len());
+        self.splice_work = self.splice_work.saturating_add(self.tokens.len());
         let new_len = self.tokens.len() - (end_idx + 1 - import_idx) + replaced.len();
-        if new_len > self.opts.limits.max_tokens {
+        if new_len > self.opts.limits.max_tokens
+            || self.imported_tokens > self.opts.limits.max_tokens
+            || self.splice_work > self.opts.limits.max_tokens.saturating_mul(20)
+        {
             return Err(ParseError {
                 span: import_span,
                 message: format!("more than {} tokens after imports", self.opts.limits.max_tokens),

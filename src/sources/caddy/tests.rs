@@ -480,3 +480,14 @@ fn hostile_inputs_do_not_panic() {
         let _ = build_model(&cf);
     }
 }
+
+#[test]
+fn empty_address_before_a_comma_is_a_catch_all_only_in_2_6() {
+    let text = "{$DOMAIN}, www.example.com {\n\trespond ok\n}\n";
+    let old = build_model(&parse_with(text, &[], Dialect::V2_6));
+    assert_eq!(old.sites[0].addresses.len(), 2);
+    assert!(old.sites[0].catch_all_on(443));
+    let new = build_model(&p(text));
+    assert_eq!(new.sites[0].addresses.len(), 1);
+    assert!(!new.sites[0].catch_all_on(443));
+}
