@@ -225,6 +225,10 @@ fn is_covered(msg: &str) -> bool {
         "violate convention",
         "is out of range",
     ];
+    if let Some(d) = msg.split("unrecognized directive: ").nth(1) {
+        let d = d.split_whitespace().next().unwrap_or("");
+        return d.contains(['.', ':', '/']) || d.starts_with('(');
+    }
     if let Some(opt) = msg.split("unrecognized global option: ").nth(1) {
         let opt = opt.split_whitespace().next().unwrap_or("");
         return opt.starts_with('@')

@@ -13,9 +13,9 @@
 //!    is an escape in them (`\x` keeps its backslash); `` `backticks` `` take everything literally. A
 //!    `#` at the start of a token starts a comment to the end of the line. A `\` right before a newline
 //!    joins the next line to this one (for line counting: tokens are grouped by line). A `\` before
-//!    anything else outside quotes is kept. A quote left open swallows the rest of the file into one
-//!    token (Caddy accepts that silently; we report it). Heredocs (`<<MARKER` … `MARKER`, Caddy 2.7+)
-//!    strip the closing marker's indentation from every line.
+//!    a space is dropped; before anything else outside quotes it is kept. A quote left open swallows
+//!    the rest of the file into one token (Caddy accepts that silently; we warn). Heredocs
+//!    (`<<MARKER` … `MARKER`, Caddy 2.7+) strip the closing marker's indentation from every line.
 //! 3. **Blocks**: an optional global options block `{ … }` first (a block with no address), then site
 //!    blocks `addr1, addr2 { … }`, snippets `(name) { … }` and, since 2.7, named routes
 //!    `&(name) { … }`. With a single site the braces may be left out. A directive is a line; a `{` at
@@ -29,7 +29,14 @@
 //! error's span is the token Caddy's own message points at (so it is on the same line); `related`
 //! points at the cause when that is elsewhere (the `{` never closed, the quote never ended).
 //!
-//! Known deviations: Caddy 2.6 counts lines per file, newer versions per import; we do the latter.
+//! Versions: [`Dialect::Current`] (2.7+, the `caddy:2` image) is the default; [`Dialect::V2_6`] is what
+//! the differential test runs against the installed Caddy 2.6.2 (see [`Dialect`] for the differences).
+//!
+//! Known deviations: Caddy 2.6 tells lines apart per file, newer versions per import; we do the
+//! latter in both dialects. [`Caddyfile::comments`] is found by a simpler scan than the lexer's (a
+//! `#` word inside a quoted token may be listed); it only serves suppression comments. The errors of
+//! Caddy's HTTP adapter that we reproduce ([`ErrorKind::Structure`]) are checked by text (the same
+//! address in two blocks), not per listener as Caddy does.
 
 mod lexer;
 pub mod model;

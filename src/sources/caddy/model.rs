@@ -350,15 +350,34 @@ pub fn build_model(cf: &Caddyfile) -> CaddyModel {
             }
         }
         let mut ctx = Vec::new();
-        walk(&b.directives, &mut ctx, &mut site, &mut m.errors);
+        walk(&b.directives, &mut ctx, &mut site, &mut m.errors, b.has_braces);
         m.sites.push(site);
     }
     m
 }
 
-fn walk(dirs: &[Directive], ctx: &mut Vec<Frame>, site: &mut Site, errors: &mut Vec<ParseError>) {
+/// A directive name no Caddy module can have: an address or a snippet definition on a line of its own.
+fn looks_like_address(name: &str) -> bool {
+    !name.starts_with('@') && (name.contains(['.', ':', '/']) || (name.starts_with('(') && name.ends_with(')')))
+}
+
+fn walk(dirs: &[Directive], ctx: &mut Vec<Frame>, site: &mut Site, errors: &mut Vec<ParseError>, braces: bool) {
     for d in dirs {
         let name = d.name();
+        if looks_like_address(name) && !d.name.quote.is_quoted() {
+            let hint = if braces {
+                "is a `}` missing before it?"
+            } else {
+                "to define a second site, put `{ }` around each site's directives"
+            };
+            errors.push(ParseError {
+                span: d.name.span,
+                message: format!("unrecognized directive: {name} ({hint})"),
+                related: None,
+                kind: ErrorKind::Structure,
+            });
+            continue;
+        }
         if let Some(n) = name.strip_prefix('@') {
             site.matchers.push(MatcherDef { name: Spanned::new(n.to_string(), d.name.span), directive: d.clone() });
             continue;
@@ -367,7 +386,7 @@ fn walk(dirs: &[Directive], ctx: &mut Vec<Frame>, site: &mut Site, errors: &mut 
             "handle" | "handle_path" | "route" | "handle_errors" => {
                 let (matcher, _) = matcher_of(d);
                 ctx.push(Frame { directive: spanned(&d.name), matcher });
-                walk(d.children(), ctx, site, errors);
+                walk(d.children(), ctx, site, errors, true);
                 ctx.pop();
             }
             "reverse_proxy" | "forward_auth" | "php_fastcgi" => proxy(d, ctx, site, errors),

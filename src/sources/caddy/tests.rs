@@ -491,3 +491,13 @@ fn empty_address_before_a_comma_is_a_catch_all_only_in_2_6() {
     assert_eq!(new.sites[0].addresses.len(), 1);
     assert!(!new.sites[0].catch_all_on(443));
 }
+
+#[test]
+fn an_address_where_a_directive_should_be() {
+    let text = "a.example.com\nreverse_proxy a:1\n\nb.example.com\nreverse_proxy b:1\n";
+    let m = build_model(&p(text));
+    assert!(m.errors[0].message.starts_with("unrecognized directive: b.example.com"), "{:?}", m.errors);
+    assert_eq!(line_of(text, m.errors[0].span), 4);
+    let m = build_model(&p("a.example.com {\n\trespond \"x.y\"\n\t@m path /a\n}\n"));
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+}
