@@ -237,8 +237,7 @@ pub fn is_glob(pattern: &str) -> bool {
 /// Bounds for hostile input. Hitting one is an error of kind [`ErrorKind::Limit`].
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Tokens after every import is spliced in, and tokens brought in by imports in total (the
-    /// splicing work is bounded by 20 times this).
+    /// Tokens after every import is spliced in, and tokens brought in by imports in total.
     pub max_tokens: usize,
     /// `import` directives expanded.
     pub max_imports: usize,
@@ -250,7 +249,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_tokens: 200_000, max_imports: 2_000, max_files: 500, max_depth: 100 }
+        Limits { max_tokens: 500_000, max_imports: 50_000, max_files: 500, max_depth: 100 }
     }
 }
 

@@ -29,15 +29,15 @@ pub fn parse(
         }
     };
     let mut p = Parser {
-        tokens,
-        cursor: -1,
+        done: Vec::with_capacity(tokens.len()),
+        ahead: tokens.into(),
+        past_end: false,
         nesting: 0,
         snippets: HashMap::new(),
         edges: HashMap::new(),
         next_origin: 1,
         imports: 0,
         imported_tokens: 0,
-        splice_work: 0,
         vars,
         resolver,
         opts: *opts,
@@ -48,8 +48,11 @@ pub fn parse(
     };
     if let Err(e) = p.parse_all() {
         p.out.errors.push(e);
-    } else if let Some(t) =
-        p.tokens.iter().find(|t| matches!(t.quote, Quote::UnterminatedDouble | Quote::UnterminatedBacktick))
+    } else if let Some(t) = p
+        .done
+        .iter()
+        .chain(&p.ahead)
+        .find(|t| matches!(t.quote, Quote::UnterminatedDouble | Quote::UnterminatedBacktick))
     {
         let start = t.span.start as usize;
         p.out.warnings.push(ParseError {
@@ -163,8 +166,13 @@ struct RawBlock {
 }
 
 struct Parser<'a> {
-    tokens: Vec<Token>,
-    cursor: isize,
+    /// Tokens read so far; the last one is the current token (Caddy's cursor), unless `past_end`.
+    done: Vec<Token>,
+    /// Tokens still to read. An import moves its tokens to the front of this queue, so splicing
+    /// costs what the import brings, not the size of the file.
+    ahead: std::collections::VecDeque<Token>,
+    /// The cursor is one past the last token (an import at the end of the file that brought nothing).
+    past_end: bool,
     nesting: usize,
     snippets: HashMap<String, Vec<Token>>,
     /// Import graph: node -> imported nodes. A node is a file, or a snippet in a file.
@@ -172,7 +180,6 @@ struct Parser<'a> {
     next_origin: u32,
     imports: usize,
     imported_tokens: usize,
-    splice_work: usize,
     vars: &'a dyn Fn(&str) -> Option<String>,
     resolver: &'a mut dyn ImportResolver,
     opts: Options,
@@ -190,7 +197,7 @@ impl Parser<'_> {
     }
 
     fn tok(&self) -> Option<&Token> {
-        usize::try_from(self.cursor).ok().and_then(|c| self.tokens.get(c))
+        if self.past_end { None } else { self.done.last() }
     }
 
     fn val(&self) -> &str {
@@ -214,31 +221,47 @@ impl Parser<'_> {
     }
 
     fn next(&mut self) -> bool {
-        if self.cursor < self.tokens.len() as isize - 1 {
-            self.cursor += 1;
-            true
-        } else {
-            false
+        if self.past_end {
+            return false;
+        }
+        match self.ahead.pop_front() {
+            Some(t) => {
+                self.done.push(t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Steps the cursor back one token (Caddy's `cursor--`).
+    fn back(&mut self) {
+        if self.past_end {
+            self.past_end = false;
+        } else if let Some(t) = self.done.pop() {
+            self.ahead.push_front(t);
         }
     }
 
     fn is_new_line(&self) -> bool {
-        if self.cursor < 1 {
+        if self.past_end {
+            return false;
+        }
+        let n = self.done.len();
+        if n < 2 {
             return true;
         }
-        let c = self.cursor as usize;
-        match (self.tokens.get(c - 1), self.tokens.get(c)) {
+        match (self.done.get(n - 2), self.done.get(n - 1)) {
             (Some(prev), Some(cur)) => next_on_new_line(prev, cur),
             _ => false,
         }
     }
 
     fn is_next_on_new_line(&self) -> bool {
-        if self.cursor < 0 {
-            return false;
+        if self.past_end {
+            return true;
         }
-        let c = self.cursor as usize;
-        match (self.tokens.get(c), self.tokens.get(c + 1)) {
+        match (self.done.last(), self.ahead.front()) {
+            (None, _) => false,
             (Some(cur), Some(next)) => next_on_new_line(cur, next),
             _ => true,
         }
@@ -246,22 +269,18 @@ impl Parser<'_> {
 
     /// Advances to the next token if it is on the same line and not a `{`.
     fn next_arg(&mut self) -> bool {
-        if self.cursor < 0 {
-            self.cursor += 1;
-        } else if self.is_next_on_new_line() {
+        if self.is_next_on_new_line() || !self.next() {
             return false;
-        } else {
-            self.cursor += 1;
         }
         if self.cur_is_open() {
-            self.cursor -= 1;
+            self.back();
             return false;
         }
         true
     }
 
     fn span(&self) -> Span {
-        self.tok().or(self.tokens.last()).map_or(Span::file_start(self.out.file), |t| t.span)
+        self.tok().or(self.done.last()).map_or(Span::file_start(self.out.file), |t| t.span)
     }
 
     fn err(&self, kind: ErrorKind, message: impl Into<String>) -> ParseError {
@@ -272,8 +291,9 @@ impl Parser<'_> {
         let mut e = self.err(ErrorKind::Syntax, message);
         // A quote left open swallowed the rest of the file: that is the cause to show.
         if let Some(t) = self
-            .tokens
+            .done
             .iter()
+            .chain(&self.ahead)
             .rev()
             .find(|t| matches!(t.quote, Quote::UnterminatedDouble | Quote::UnterminatedBacktick))
         {
@@ -317,7 +337,7 @@ impl Parser<'_> {
     }
 
     fn begin(&mut self) -> PResult<()> {
-        if self.tokens.is_empty() {
+        if self.done.is_empty() && self.ahead.is_empty() {
             return Ok(());
         }
         self.addresses()?;
@@ -432,7 +452,7 @@ impl Parser<'_> {
     fn block_contents(&mut self) -> PResult<()> {
         let braced = self.cur_is_open();
         if !braced {
-            self.cursor -= 1;
+            self.back();
         }
         let closed = self.directives()?;
         if braced {
@@ -464,7 +484,7 @@ impl Parser<'_> {
             }
             if self.val() == "import" {
                 self.do_import(true)?;
-                self.cursor -= 1;
+                self.back();
                 continue;
             }
             self.directive()?;
@@ -503,7 +523,7 @@ impl Parser<'_> {
                     return Err(self.syntax("unexpected '{}' at end of line"));
                 }
             } else if self.is_new_line() && self.nesting == 0 {
-                self.cursor -= 1;
+                self.back();
                 break;
             } else if close && self.nesting > 0 {
                 self.nesting -= 1;
@@ -512,7 +532,7 @@ impl Parser<'_> {
                 return Err(self.syntax("unexpected '}' because no matching opening brace"));
             } else if t.text == "import" && self.is_new_line() {
                 self.do_import(true)?;
-                self.cursor -= 1;
+                self.back();
                 continue;
             }
             if let Some(t) = self.tok() {
@@ -563,7 +583,7 @@ impl Parser<'_> {
     /// Replaces `import PATTERN [ARGS...] [{ block }]` by the tokens it names; the cursor ends on the
     /// first imported token (the position of `import`).
     fn do_import(&mut self, _in_block: bool) -> PResult<()> {
-        let import_idx = usize::try_from(self.cursor).unwrap_or(0);
+        let import_idx = self.done.len().saturating_sub(1);
         let import_span = self.span();
         if !self.next_arg() {
             return Err(self.err(ErrorKind::Syntax, "wrong argument count or unexpected line ending after 'import'"));
@@ -580,9 +600,8 @@ impl Parser<'_> {
         // An import block (Caddy 2.9+): `{block}` and `{blocks.NAME}` in the imported tokens.
         let mut block_tokens: Vec<Token> = Vec::new();
         if !self.legacy() && !self.is_next_on_new_line() {
-            let c = self.cursor as usize;
-            if self.tokens.get(c + 1).is_some_and(Token::is_open) {
-                self.cursor += 1;
+            if self.ahead.front().is_some_and(Token::is_open) {
+                self.next();
                 let mut depth = 1usize;
                 while self.next() {
                     let Some(t) = self.tok() else { break };
@@ -601,7 +620,6 @@ impl Parser<'_> {
                 }
             }
         }
-        let end_idx = usize::try_from(self.cursor).unwrap_or(import_idx);
 
         self.imports += 1;
         if self.imports > self.opts.limits.max_imports {
@@ -613,7 +631,7 @@ impl Parser<'_> {
             });
         }
 
-        let from_tok = self.tokens.get(import_idx).cloned().unwrap_or_else(|| dummy(self.out.file));
+        let from_tok = self.done.get(import_idx).cloned().unwrap_or_else(|| dummy(self.out.file));
         let from_node = node_name(from_tok.span.file, from_tok.snippet.as_deref());
         let mut to_nodes = Vec::new();
         let imported: Vec<Token> = if let Some(snippet) = self.snippets.get(&pattern) {
@@ -685,15 +703,11 @@ impl Parser<'_> {
         self.next_origin = self.next_origin.saturating_add(1);
         let replaced = self.substitute_args(imported, &args, &block_tokens, origin, import_span);
 
-        // Bounds both the tokens imports bring in and the cost of splicing them (a snippet that
-        // imports another twice, forty levels deep, must not take forever).
+        // Bounds the tokens imports bring in (a snippet that imports another twice, forty levels
+        // deep, must not take forever).
         self.imported_tokens = self.imported_tokens.saturating_add(replaced.len());
-        self.splice_work = self.splice_work.saturating_add(self.tokens.len());
-        let new_len = self.tokens.len() - (end_idx + 1 - import_idx) + replaced.len();
-        if new_len > self.opts.limits.max_tokens
-            || self.imported_tokens > self.opts.limits.max_tokens
-            || self.splice_work > self.opts.limits.max_tokens.saturating_mul(20)
-        {
+        let new_len = import_idx + self.ahead.len() + replaced.len();
+        if new_len > self.opts.limits.max_tokens || self.imported_tokens > self.opts.limits.max_tokens {
             return Err(ParseError {
                 span: import_span,
                 message: format!("more than {} tokens after imports", self.opts.limits.max_tokens),
@@ -701,9 +715,15 @@ impl Parser<'_> {
                 kind: ErrorKind::Limit,
             });
         }
-        let end = (end_idx + 1).min(self.tokens.len());
-        self.tokens.splice(import_idx.min(end)..end, replaced);
-        self.cursor = import_idx as isize;
+        // The import statement goes; its tokens come next, and the cursor lands on the first of them.
+        self.past_end = false;
+        self.done.truncate(import_idx);
+        for t in replaced.into_iter().rev() {
+            self.ahead.push_front(t);
+        }
+        if !self.next() {
+            self.past_end = true;
+        }
         Ok(())
     }
 
