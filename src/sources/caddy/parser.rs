@@ -599,25 +599,23 @@ impl Parser<'_> {
         }
         // An import block (Caddy 2.9+): `{block}` and `{blocks.NAME}` in the imported tokens.
         let mut block_tokens: Vec<Token> = Vec::new();
-        if !self.legacy() && !self.is_next_on_new_line() {
-            if self.ahead.front().is_some_and(Token::is_open) {
-                self.next();
-                let mut depth = 1usize;
-                while self.next() {
-                    let Some(t) = self.tok() else { break };
-                    if t.is_close() && self.is_next_on_new_line() {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else if t.is_open() && self.is_next_on_new_line() {
-                        depth += 1;
+        if !self.legacy() && !self.is_next_on_new_line() && self.ahead.front().is_some_and(Token::is_open) {
+            self.next();
+            let mut depth = 1usize;
+            while self.next() {
+                let Some(t) = self.tok() else { break };
+                if t.is_close() && self.is_next_on_new_line() {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
                     }
-                    block_tokens.push(t.clone());
+                } else if t.is_open() && self.is_next_on_new_line() {
+                    depth += 1;
                 }
-                if depth != 0 {
-                    return Err(self.eof_err(None));
-                }
+                block_tokens.push(t.clone());
+            }
+            if depth != 0 {
+                return Err(self.eof_err(None));
             }
         }
 
