@@ -29,6 +29,23 @@
 //! error's span is the token Caddy's own message points at (so it is on the same line); `related`
 //! points at the cause when that is elsewhere (the `{` never closed, the quote never ended).
 //!
+//! # Use
+//!
+//! ```
+//! use stackcheck::source::FileId;
+//! use stackcheck::sources::caddy::{self, NoImports, Options};
+//!
+//! let text = "{$DOMAIN} {\n\treverse_proxy /api/* api:8000\n\treverse_proxy web:3000\n}\n";
+//! // The caddy service's environment (a real caller also passes an `ImportResolver` that reads files).
+//! let env = |name: &str| (name == "DOMAIN").then(|| "shop.example.com".to_string());
+//! let cf = caddy::parse(FileId(0), text, &env, &mut NoImports, &Options::default());
+//! let model = caddy::build_model(&cf);
+//! assert!(cf.errors.is_empty() && model.errors.is_empty());
+//! let site = &model.sites[0];
+//! assert_eq!(site.addresses[0].host, "shop.example.com");
+//! assert_eq!(site.upstreams[1].dial(), "web:3000");
+//! ```
+//!
 //! Versions: [`Dialect::Current`] (2.7+, the `caddy:2` image) is the default; [`Dialect::V2_6`] is what
 //! the differential test runs against the installed Caddy 2.6.2 (see [`Dialect`] for the differences).
 //!
