@@ -122,7 +122,7 @@ fn collect_dials(v: &serde_json::Value, out: &mut BTreeSet<String>) {
         serde_json::Value::Object(m) => {
             if m.get("handler").and_then(|h| h.as_str()) == Some("reverse_proxy") {
                 for u in m.get("upstreams").and_then(|u| u.as_array()).into_iter().flatten() {
-                    if let Some(d) = u.get("dial").and_then(|d| d.as_str()) {
+                    if let Some(d) = u.get("dial").or(u.get("lookup_srv")).and_then(|d| d.as_str()) {
                         out.insert(d.to_string());
                     }
                 }

@@ -144,6 +144,8 @@ pub struct Upstream {
     pub host: String,
     /// The port (or port range `8001-8006`); `None` for a unix socket or a placeholder host without port.
     pub port: Option<String>,
+    /// `srv+name` (Caddy 2.6): the upstreams come from a DNS SRV lookup of `host`.
+    pub srv: bool,
     /// Runtime placeholders in it (`env.UPSTREAM`, `http.request.host`…), without braces.
     pub placeholders: Vec<String>,
     /// true when a `{$VAR}` contributed to it.
@@ -169,9 +171,13 @@ impl Upstream {
         }
     }
 
-    /// The dial address as Caddy's JSON has it (`host:port`, `[::1]:80`, `unix//path`, `{env.X}`).
+    /// The dial address as Caddy's JSON has it (`host:port`, `[::1]:80`, `unix//path`, `{env.X}`;
+    /// for `srv+` the name looked up).
     pub fn dial(&self) -> String {
         let host = &self.host;
+        if self.srv {
+            return host.clone();
+        }
         let hostport = match &self.port {
             Some(p) if host.contains(':') => format!("[{host}]:{p}"),
             Some(p) => format!("{host}:{p}"),
@@ -485,7 +491,10 @@ fn proxy(d: &Directive, ctx: &[Frame], site: &mut Site, errors: &mut Vec<ParseEr
 
 /// Reads an upstream address as Caddy's reverse proxy does.
 pub fn parse_upstream(t: &Token) -> Upstream {
-    let text = t.text.as_str();
+    let (text, srv) = match t.text.strip_prefix("srv+") {
+        Some(rest) => (rest, true),
+        None => (t.text.as_str(), false),
+    };
     let mut u = Upstream {
         kind: UpstreamKind::ReverseProxy,
         text: spanned(t),
@@ -493,6 +502,7 @@ pub fn parse_upstream(t: &Token) -> Upstream {
         network: None,
         host: String::new(),
         port: None,
+        srv,
         placeholders: placeholders(text),
         from_env: t.from_env,
         tls: false,
