@@ -20,7 +20,7 @@ FUZZ = Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 SEEDS = FUZZ / "seeds"
 MAX_SIZE = 12 * 1024
-PER_TARGET = {"yaml": 220, "envfile": 120, "interp": 300, "compose_load": 200}
+PER_TARGET = {"yaml": 220, "envfile": 120, "interp": 300, "compose_load": 200, "caddy": 80}
 
 
 def corpus_dirs():
@@ -240,6 +240,12 @@ def main():
             for n, line in enumerate(text.splitlines()):
                 if "$" in line:
                     t["interp"].add(f"{label(p)}-L{n + 1}", line.strip().encode())
+        if "caddyfile" in p.name.lower() or p.parent.name == "snippets":
+            t["caddy"].add(label(p), data)
+    # Caddyfiles of the differential test (tests/caddy_cases), every one kept.
+    for p in sorted((ROOT / "tests" / "caddy_cases").rglob("*")):
+        if p.is_file():
+            t["caddy"].add("case-" + p.name, p.read_bytes(), forced=True)
     for target in t.values():
         target.write()
 

@@ -17,7 +17,7 @@ use stackcheck::source::{FileId, Span};
 use stackcheck::yaml::{self, Kind, Limits, Node};
 
 /// The targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 4] = ["yaml", "envfile", "interp", "compose_load"];
+pub const TARGETS: [&str; 6] = ["yaml", "envfile", "interp", "compose_load", "caddy", "traefik_rule"];
 
 /// Runs one target's check on one input (used by the regression replay).
 pub fn run(target: &str, data: &[u8]) {
@@ -41,6 +41,8 @@ pub fn run(target: &str, data: &[u8]) {
             let _cleanup = Cleanup(dir.clone());
             compose_load_in(&dir, data);
         }
+        "caddy" => fuzz_caddy(data),
+        "traefik_rule" => fuzz_traefik_rule(data),
         other => panic!("unknown fuzz target `{other}`"),
     }
 }
@@ -335,5 +337,90 @@ pub fn fuzz_traefik_rule(data: &[u8]) {
             }
             Err(e) => check(e.range, "RuleError.range"),
         }
+    }
+}
+
+// -------------------------------------------------------------------------------------------- caddy
+
+/// Serves the fuzz input itself for every import (file 1 for a path, files 1 and 2 for a glob), so
+/// that imports, cycles and the expansion limits are exercised.
+struct SelfImports<'a>(&'a str);
+
+impl stackcheck::sources::caddy::ImportResolver for SelfImports<'_> {
+    fn resolve(
+        &mut self,
+        _from: FileId,
+        pattern: &str,
+    ) -> Result<Vec<stackcheck::sources::caddy::ImportedFile>, String> {
+        use stackcheck::sources::caddy::{ImportedFile, is_glob};
+        let text: std::sync::Arc<str> = self.0.into();
+        if pattern.starts_with("missing") {
+            return Err("file to import not found".into());
+        }
+        let mut out = vec![ImportedFile { file: FileId(1), text: text.clone() }];
+        if is_glob(pattern) {
+            out.push(ImportedFile { file: FileId(2), text });
+        }
+        Ok(out)
+    }
+}
+
+/// `sources::caddy::parse` (both dialects) and `build_model` on arbitrary UTF-8, with a fixed set of
+/// variables and every import resolving to the input itself: every span (tokens, directives, blocks,
+/// errors, comments, `{$VAR}` uses) is a char-boundary range of the text, and every `{$VAR}` name
+/// range holds the name.
+pub fn fuzz_caddy(data: &[u8]) {
+    use stackcheck::sources::caddy::{self, Dialect, Directive, Limits, Options};
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let lookup = |k: &str| match k {
+        "A" => Some("a.example.com b:80".to_string()),
+        "B" => Some(String::new()),
+        "C" => Some("{$A}".to_string()),
+        "D" => Some("}\n{".to_string()),
+        "E" => Some("\"".to_string()),
+        _ => None,
+    };
+    let check = |span: Span, what: &str| {
+        assert!(span.file.0 <= 2, "{what}: unknown file {:?}", span.file);
+        assert_range(text, &span.range(), what);
+    };
+    fn walk(ds: &[Directive], check: &dyn Fn(Span, &str)) {
+        for d in ds {
+            check(d.span, "Directive.span");
+            check(d.name.span, "name token");
+            d.args.iter().for_each(|a| check(a.span, "arg token"));
+            walk(d.children(), check);
+        }
+    }
+    for dialect in [Dialect::Current, Dialect::V2_6] {
+        let opts =
+            Options { dialect, limits: Limits { max_tokens: 20_000, max_imports: 200, max_files: 3, max_depth: 64 } };
+        let cf = caddy::parse(FileId(0), text, &lookup, &mut SelfImports(text), &opts);
+        for b in &cf.blocks {
+            check(b.span, "ServerBlock.span");
+            b.keys.iter().for_each(|k| check(k.span, "key token"));
+            walk(&b.directives, &check);
+        }
+        for e in cf.errors.iter().chain(&cf.warnings) {
+            check(e.span, "ParseError.span");
+            if let Some((s, _)) = &e.related {
+                check(*s, "ParseError.related");
+            }
+        }
+        cf.comments.iter().for_each(|c| check(*c, "comment"));
+        for (_, u) in &cf.env_uses {
+            assert_eq!(text.get(u.name_range.clone()), Some(u.name.as_str()), "EnvUse.name_range");
+            assert_range(text, &u.range, "EnvUse.range");
+        }
+        let m = caddy::build_model(&cf);
+        for s in &m.sites {
+            check(s.span, "Site.span");
+            s.addresses.iter().for_each(|a| check(a.text.span, "Address"));
+            for u in &s.upstreams {
+                check(u.text.span, "Upstream");
+                let _ = u.dial();
+            }
+        }
+        m.errors.iter().for_each(|e| check(e.span, "model error"));
     }
 }

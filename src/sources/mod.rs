@@ -1,4 +1,5 @@
 //! Parsers of the other formats a stack is made of (compose and env files have their own modules).
+pub mod caddy;
 pub mod dns;
 pub mod dockerfile;
 pub mod migrations;
