@@ -82,3 +82,23 @@ fn fixtures_fire_and_near_misses_stay_silent() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_uppercase))
+        .collect();
+    let listed: Vec<String> =
+        rows.iter().filter_map(|r| r.split('|').nth(1)).map(|c| c.trim().to_owned()).filter(|c| c != "code").collect();
+    let registered: Vec<String> = rules::ALL.iter().map(|r| r.code.to_owned()).collect();
+    assert_eq!(
+        listed, registered,
+        "README.md's rule table is out of date (regenerate it from `stackcheck rules --format json`)"
+    );
+    for r in rules::ALL.iter() {
+        let prefix = format!("| {} | {} | {} |", r.code, r.name, r.severity.as_str());
+        assert!(rows.iter().any(|row| row.starts_with(&prefix)), "README.md lists {} differently", r.code);
+    }
+}
