@@ -3,6 +3,7 @@
 corpus (../shared/corpus, or $STACKCHECK_CORPUS) and a few hand-written edge cases.
 
     python3 fuzz/build_seeds.py            # from the repository root (or anywhere)
+    python3 fuzz/build_seeds.py nginx      # only some targets
 
 Deterministic: the same inputs give the same files. Seeds are kept small (each at most MAX_SIZE bytes,
 at most PER_TARGET files per target, deduplicated by content) so that they are cheap to commit; the
@@ -20,7 +21,7 @@ FUZZ = Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 SEEDS = FUZZ / "seeds"
 MAX_SIZE = 12 * 1024
-PER_TARGET = {"yaml": 220, "envfile": 120, "interp": 300, "compose_load": 200, "caddy": 80}
+PER_TARGET = {"yaml": 220, "envfile": 120, "interp": 300, "compose_load": 200, "caddy": 80, "nginx": 120}
 
 
 def corpus_dirs():
@@ -70,6 +71,17 @@ def is_env(p):
         or ".env." in n
         or n.endswith((".example", ".sample", ".template", ".dist")) and "env" in n.lower()
     )
+
+
+NGINX_SKIP = ("redis", "squid", "apache", "reflex.conf")  # folders (or files) of other programs
+
+
+def is_nginx(p):
+    """nginx configs: `*.conf` (but not the corpus's redis/squid/reflex/Apache ones), `*.conf.template`,
+    and the extension-less `conf` files of awesome-compose's proxies."""
+    if any(part.lower() in NGINX_SKIP for part in p.parts):
+        return False
+    return p.name.endswith((".conf", ".conf.template")) or (p.name == "conf" and "proxy" in p.parts)
 
 
 def stable_order(items, key):
@@ -205,9 +217,22 @@ INTERP_CASES = [
 ]
 
 
+NGINX_CASES = {
+    "main": "user nginx;\nworker_processes auto;\nevents { worker_connections 1024; }\nhttp {\n  include mime.types;\n  upstream app { server app:8000; keepalive 8; }\n  server {\n    listen 80 default_server;\n    listen [::]:443 ssl http2;\n    server_name example.org *.example.org ~^(?<s>.+)\\.example\\.net$ \"\";\n    ssl_certificate /etc/ssl/a.pem;\n    add_header X-A \"a b\" always;\n    location = / { return 204; }\n    location ^~ /s/ { root /srv; }\n    location ~* \\.(png|jpg)$ { expires 1d; }\n    location /api/ { proxy_set_header Host $host; proxy_pass http://app/; }\n    location @f { fastcgi_pass unix:/run/php.sock; }\n    if ($request_method = POST) { return 405; }\n  }\n}\n",
+    "template": "server {\n  listen ${PORT};\n  server_name ${A} $host;\n  location / { proxy_pass http://${BR}:$PORT; }\n}\n",
+    "lua": "location / {\n  content_by_lua_block {\n    local t = { a = \"}\" } -- }\n    ngx.say([==[ } ]==])\n  }\n}\n",
+    "quotes": "add_header 'X-\\'a' \"b\\\"c\\n\" always;\nset $x ${host}y;\nreturn 200 a#b;# c\n",
+    "errors": "server {\n  listen 80\n  location ~ ^/a{2}$ {\n    root /a /b;\n  }\n  \"x\"y;\n  return 200 \"unterminated;\n",
+    "map-types": "map $http_upgrade $c { default upgrade; '' close; }\ntypes { text/html html; }\ngeo $g { 10.0.0.0/8 1; }\n",
+}
+
+
 def main():
     all_files = files()
+    only = [a for a in sys.argv[1:] if a in PER_TARGET]
     t = {n: Target(n) for n in PER_TARGET}
+    for name, text in NGINX_CASES.items():
+        t["nginx"].add("hand-" + name, text, forced=True)
 
     for name, text in YAML_CASES.items():
         t["yaml"].add("hand-" + name, text, forced=True)
@@ -230,6 +255,8 @@ def main():
                 t["compose_load"].add(label(p) + "+env", data + b"\0" + env.read_bytes(), forced=forced)
             else:
                 t["compose_load"].add(label(p), data, forced=forced and len(data) <= MAX_SIZE)
+        if is_nginx(p):
+            t["nginx"].add(label(p), data, forced=forced)
         if is_env(p) and not is_compose(p):
             t["envfile"].add(label(p), data, forced=forced)
         if is_compose(p) or is_env(p):
@@ -247,7 +274,8 @@ def main():
         if p.is_file():
             t["caddy"].add("case-" + p.name, p.read_bytes(), forced=True)
     for target in t.values():
-        target.write()
+        if not only or target.name in only:
+            target.write()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ use stackcheck::source::{FileId, Span};
 use stackcheck::yaml::{self, Kind, Limits, Node};
 
 /// The targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 6] = ["yaml", "envfile", "interp", "compose_load", "caddy", "traefik_rule"];
+pub const TARGETS: [&str; 7] = ["yaml", "envfile", "interp", "compose_load", "caddy", "nginx", "traefik_rule"];
 
 /// Runs one target's check on one input (used by the regression replay).
 pub fn run(target: &str, data: &[u8]) {
@@ -25,6 +25,7 @@ pub fn run(target: &str, data: &[u8]) {
         "yaml" => fuzz_yaml(data),
         "envfile" => fuzz_envfile(data),
         "interp" => fuzz_interp(data),
+        "nginx" => fuzz_nginx(data),
         "compose_load" => {
             // A directory of its own, so that replays may run in parallel.
             static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -422,5 +423,84 @@ pub fn fuzz_caddy(data: &[u8]) {
             }
         }
         m.errors.iter().for_each(|e| check(e.span, "model error"));
+    }
+}
+
+// -------------------------------------------------------------------------------------------- nginx
+
+/// `stackcheck::sources::nginx`: the parser in every top-level context, envsubst templates and the model
+/// never panic; every span (directives, names, arguments, blocks, raw Lua bodies, comments, errors and
+/// their hints, model items) is a char-boundary range of the input; an unquoted argument without
+/// escapes is the file text at its span.
+pub fn fuzz_nginx(data: &[u8]) {
+    use stackcheck::sources::nginx::{self, Context, Directive, Quote};
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = FileId(0);
+    let check = |text: &str, parsed: &nginx::Parsed, verbatim: bool| {
+        for c in &parsed.comments {
+            assert_span(text, file, *c, "comment");
+        }
+        for e in &parsed.errors {
+            assert_span(text, file, e.span, "ParseError.span");
+            if let Some((h, _)) = &e.hint {
+                assert_span(text, file, *h, "ParseError.hint");
+            }
+        }
+        let mut stack: Vec<&Directive> = parsed.directives.iter().collect();
+        while let Some(d) = stack.pop() {
+            assert_span(text, file, d.span, "Directive.span");
+            for a in std::iter::once(&d.name).chain(d.args.iter()) {
+                assert_span(text, file, a.span, "Arg.span");
+                let raw = &text[a.span.range()];
+                if verbatim && a.quote == Quote::None && !raw.contains('\\') {
+                    assert_eq!(raw, a.value, "unquoted argument without escapes differs from its text");
+                }
+            }
+            if let Some(b) = &d.block {
+                assert_span(text, file, b.span, "Block.span");
+                if let Some(raw) = b.raw {
+                    assert_span(text, file, raw, "Block.raw");
+                }
+                stack.extend(b.children.iter());
+            }
+        }
+    };
+    let whole = nginx::parse(file, text);
+    check(text, &whole, true);
+    for ctx in [Context::Main, Context::Http, Context::Server, Context::Location] {
+        let parsed = nginx::parse_in(file, text, ctx);
+        check(text, &parsed, true);
+        let config = nginx::Config {
+            files: vec![nginx::include::ConfFile { path: "f.conf".into(), context: ctx, parsed, rendered: None }],
+            errors: vec![],
+        };
+        let model = nginx::extract(&config);
+        for s in &model.servers {
+            assert_span(text, file, s.span, "Server.span");
+            for l in &s.listens {
+                assert_span(text, file, l.address.span, "Listen.address");
+            }
+            for n in &s.names {
+                assert_span(text, file, n.name.span, "ServerName");
+            }
+            let mut locs: Vec<_> = s.locations.iter().collect();
+            while let Some(l) = locs.pop() {
+                assert_span(text, file, l.path.span, "Location.path");
+                locs.extend(l.locations.iter());
+            }
+        }
+    }
+    // As an envsubst template: spans are mapped back onto the template text.
+    let mut fs = |_: &Path| Ok((file, std::sync::Arc::<str>::from(text)));
+    let env: std::collections::HashMap<String, String> = [("A", "a"), ("PORT", "8080"), ("EMPTY", ""), ("BR", "}{;\"")]
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    let opts =
+        nginx::IncludeOptions { template_env: Some(env), max_files: 4, ..nginx::IncludeOptions::including_file() };
+    let config = nginx::resolve(&mut fs, Path::new("/t/x.conf.template"), Context::Http, &opts);
+    for f in &config.files {
+        // Rendered values differ from the template text.
+        check(text, &f.parsed, f.rendered.is_none());
     }
 }

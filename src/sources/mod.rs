@@ -3,4 +3,5 @@ pub mod caddy;
 pub mod dns;
 pub mod dockerfile;
 pub mod migrations;
+pub mod nginx;
 pub mod traefik;
