@@ -430,7 +430,9 @@ fn listen(d: &Directive) -> Option<Listen> {
         http2: false,
         proxy_protocol: false,
     };
-    if let Some(path) = v.strip_prefix("unix:") {
+    if v.contains('$') {
+        // An unrendered template (`${NGINX_PORT}`): neither address nor port is known.
+    } else if let Some(path) = v.strip_prefix("unix:") {
         l.unix = Some(path.to_owned());
     } else if !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()) {
         l.port = v.parse().ok();

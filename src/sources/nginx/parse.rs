@@ -218,9 +218,9 @@ pub fn guess_context(text: &str) -> Context {
                     }
                     _ => continue,
                 };
-                if ctx != Some(Context::Http) {
-                    ctx = Some(this);
-                }
+                // The first telling directive decides (a file that mixes levels is broken anyway).
+                ctx = Some(this);
+                break;
             }
         }
     }
@@ -254,6 +254,18 @@ struct Parser<'a> {
     /// An unterminated quote already reported the end of the text.
     eof_reported: bool,
 }
+
+/// Bytes that may end or change a word: white space, `;`, `{`, `\\`, `$`.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let specials = *b" \t\r\n;{\\$";
+    let mut i = 0;
+    while i < specials.len() {
+        t[specials[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
@@ -315,6 +327,12 @@ impl<'a> Parser<'a> {
         let mut escaped = false;
         let mut prev_dollar = false;
         while let Some(&c) = text.get(i) {
+            // Most bytes are plain word characters: one table lookup.
+            if !SPECIAL[c as usize] {
+                prev_dollar = false;
+                i += 1;
+                continue;
+            }
             if c == b'\\' {
                 escaped = true;
                 i += 2;
@@ -492,7 +510,8 @@ impl<'a> Parser<'a> {
         let name = words.remove(0);
         let term = self.span(semi, semi + 1);
         if ctx.is_checked() {
-            if !self.check_name(&name, ctx, term) {
+            let specs = table::lookup(&name.value);
+            if !self.check_name(&name, specs, ctx, term) {
                 return self.push(Directive {
                     span: name.span.cover(term),
                     name,
@@ -501,7 +520,7 @@ impl<'a> Parser<'a> {
                     includes: vec![],
                 });
             }
-            if let Some(spec) = table::spec_in(&name.value, ctx) {
+            if let Some(spec) = table::select(specs, ctx) {
                 if spec.is_block() {
                     self.error(
                         ErrorKind::NoOpeningBrace,
@@ -527,10 +546,9 @@ impl<'a> Parser<'a> {
     }
 
     /// false when the name was reported as impossible.
-    fn check_name(&mut self, name: &Arg, ctx: Context, at: Span) -> bool {
-        if table::is_plausible_name(&name.value) {
-            let specs = table::lookup(&name.value);
-            if !specs.is_empty() && table::spec_in(&name.value, ctx).is_none() {
+    fn check_name(&mut self, name: &Arg, specs: &'static [table::Spec], ctx: Context, at: Span) -> bool {
+        if !specs.is_empty() || table::is_plausible_name(&name.value) {
+            if !specs.is_empty() && table::select(specs, ctx).is_none() {
                 self.error(
                     ErrorKind::NotAllowedHere,
                     at,
@@ -605,8 +623,9 @@ impl<'a> Parser<'a> {
         }
         let name = words.remove(0);
         let mut child = Context::Unknown;
-        if ctx.is_checked() && self.check_name(&name, ctx, self.span(open, open + 1)) {
-            if let Some(spec) = table::spec_in(&name.value, ctx)
+        let specs = if ctx.is_checked() { table::lookup(&name.value) } else { &[] };
+        if ctx.is_checked() && self.check_name(&name, specs, ctx, self.span(open, open + 1)) {
+            if let Some(spec) = table::select(specs, ctx)
                 && spec.is_block()
             {
                 self.check_args(spec, &name, words.len(), self.span(open, open + 1));

@@ -208,8 +208,13 @@ pub fn lookup(name: &str) -> &'static [Spec] {
 
 /// The entry for `name` that applies in `ctx`, if any.
 pub fn spec_in(name: &str, ctx: Context) -> Option<&'static Spec> {
+    select(lookup(name), ctx)
+}
+
+/// The entry of a [`lookup`] result that applies in `ctx`.
+pub fn select(specs: &'static [Spec], ctx: Context) -> Option<&'static Spec> {
     let bit = ctx.bit();
-    lookup(name).iter().find(|s| s.contexts & bit != 0)
+    specs.iter().find(|s| s.contexts & bit != 0)
 }
 
 /// Whether `name` is a block directive wherever it may appear (used to split a statement whose `;` is

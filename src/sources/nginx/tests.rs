@@ -253,6 +253,11 @@ fn templates_are_rendered_with_spans_on_the_template() {
     assert_eq!(&tpl[m.servers[0].names[0].name.span.range()], "${DOMAIN}");
     assert_eq!(m.servers[0].names[0].name.value, "app.example.org");
     assert!(m.servers[0].locations[0].passes[0].parsed.has_variables);
+    // Without the environment the template is parsed as written: the port is unknown.
+    let mut fs = memfs(&[("/t/default.conf.template", tpl)]);
+    let cfg = resolve(&mut fs, Path::new("/t/default.conf.template"), Context::Http, &IncludeOptions::including_file());
+    let l = &extract(&cfg).servers[0].listens[0];
+    assert_eq!((l.host.as_deref(), l.port), (None, None));
 }
 
 #[test]
