@@ -44,6 +44,9 @@ pub struct Discovered {
     /// The names of the files (not directories) in every directory that holds a stack or a template,
     /// gitignored ones included: env file and template lookups use it instead of asking the file system.
     pub listings: HashMap<PathBuf, Arc<Vec<String>>>,
+    /// nginx configuration candidates: `*.conf`, `*.conf.template`, `nginx.conf*`, files of `sites-*` and
+    /// `conf.d` directories (the loader keeps those whose text reads as nginx).
+    pub nginx: Vec<PathBuf>,
     /// Files found by the walk that are regular files (not symlinks, FIFOs...): they can be opened and
     /// read directly; anything else is checked first (opening a FIFO would block).
     pub regular: HashSet<PathBuf>,
@@ -147,6 +150,16 @@ fn display_dir(dir: &Path) -> String {
     if s.is_empty() { ".".to_owned() } else { s }
 }
 
+/// Could this file be nginx configuration (by its name or its directory)?
+pub fn is_nginx_candidate(path: &Path, name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".conf") || lower.ends_with(".conf.template") || lower.starts_with("nginx.conf") {
+        return true;
+    }
+    let dir = path.parent().and_then(|d| d.file_name()).and_then(|d| d.to_str()).unwrap_or("");
+    matches!(dir, "sites-available" | "sites-enabled") && !lower.starts_with('.')
+}
+
 /// Walks every root and groups what it finds. Roots that are files are checked with their directory.
 pub fn discover(roots: &[PathBuf]) -> Discovered {
     let mut compose_by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
@@ -197,9 +210,13 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 dirs_seen.insert(dir, ());
             } else if is_env_name(name) {
                 out.env_files.push(path.clone());
+            } else if entry.file_type().is_some_and(|t| t.is_file()) && is_nginx_candidate(&path, name) {
+                out.nginx.push(path.clone());
             }
         }
     }
+    out.nginx.sort();
+    out.nginx.dedup();
     // Env files next to stacks and templates are read even when gitignored.
     let mut known: HashSet<PathBuf> = out.env_files.iter().cloned().collect();
     for dir in dirs_seen.keys() {

@@ -192,5 +192,93 @@ pub fn to_json(model: &StackModel, secrets: &SecretSet) -> Value {
             "env_file": t.env_path.to_string_lossy(),
             "env_file_exists": t.env.is_some(),
         })).collect::<Vec<_>>(),
+        "nginx": model.nginx.iter().map(|c| nginx(model, c)).collect::<Vec<_>>(),
+        "traefik": traefik(model),
+        "dns": dns(model),
+    })
+}
+
+fn nginx(model: &StackModel, c: &crate::model::NginxConfig) -> Value {
+    use crate::model::ProxyRole;
+    let role = match &c.role {
+        ProxyRole::Host => json!("host"),
+        ProxyRole::Container { stack, service } => {
+            json!({"stack": model.stacks.get(*stack).map(|s| s.name.clone()), "service": service})
+        }
+    };
+    let pass = |p: &crate::sources::nginx::model::Pass| json!({"kind": format!("{:?}", p.kind).to_lowercase(), "target": p.target.value});
+    fn locations(
+        ls: &[crate::sources::nginx::model::Location],
+        pass: &dyn Fn(&crate::sources::nginx::model::Pass) -> Value,
+    ) -> Vec<Value> {
+        ls.iter()
+            .map(|l| {
+                json!({
+                    "modifier": format!("{:?}", l.modifier).to_lowercase(),
+                    "path": l.path.value,
+                    "passes": l.passes.iter().map(pass).collect::<Vec<_>>(),
+                    "locations": locations(&l.locations, pass),
+                })
+            })
+            .collect()
+    }
+    json!({
+        "root": model.db.get(c.root).map(|f| f.display_path()),
+        "role": role,
+        "servers": c.model.servers.iter().map(|s| json!({
+            "listen": s.listens.iter().map(|l| l.address.value.clone()).collect::<Vec<_>>(),
+            "server_names": s.names.iter().map(|n| n.name.value.clone()).collect::<Vec<_>>(),
+            "locations": locations(&s.locations, &pass),
+        })).collect::<Vec<_>>(),
+        "upstreams": c.model.upstreams.iter().map(|u| json!({
+            "name": u.name.value,
+            "servers": u.servers.iter().map(|s| s.address.value.clone()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn traefik(model: &StackModel) -> Vec<Value> {
+    let mut out = Vec::new();
+    for stack in model.stacks.iter().filter(|s| s.loaded) {
+        for svc in stack.services.iter().filter(|s| s.traefik.any) {
+            let t = &svc.traefik;
+            out.push(json!({
+                "stack": stack.name,
+                "service": svc.name,
+                "enable": t.enable.map(|e| e.0),
+                "routers": t.routers.iter().map(|r| json!({
+                    "name": r.name,
+                    "rule": r.rule.as_ref().map(|v| v.value.clone()),
+                    "hosts": match &r.parsed {
+                        Some(Ok(e)) => e.hosts().into_iter().map(|(h, _)| h.to_owned()).collect::<Vec<_>>(),
+                        _ => Vec::new(),
+                    },
+                    "service": t.router_service(r, &svc.name, &stack.project),
+                    "tls": r.tls.is_some(),
+                })).collect::<Vec<_>>(),
+                "default_routers": if t.routers.is_empty() { t.effective_routers(&svc.name, &stack.project) } else { Vec::new() },
+            }));
+        }
+    }
+    out
+}
+
+fn dns(model: &StackModel) -> Value {
+    let d = &model.dns;
+    json!({
+        "mode": format!("{:?}", d.mode).to_lowercase(),
+        "file": d.file.and_then(|f| model.db.get(f)).map(|f| f.display_path()),
+        "expect": d.expect_v4.iter().map(ToString::to_string).chain(d.expect_v6.iter().map(ToString::to_string)).collect::<Vec<_>>(),
+        "records": d.zone.iter().flat_map(|z| z.records.iter()).map(|r| json!({
+            "name": r.name,
+            "type": r.rtype,
+            "data": match &r.data {
+                crate::sources::dns::RData::A(a) => a.to_string(),
+                crate::sources::dns::RData::Aaaa(a) => a.to_string(),
+                crate::sources::dns::RData::Cname(c) => c.clone(),
+                crate::sources::dns::RData::Caa { flags, tag, value } => format!("{flags} {tag} \"{value}\""),
+                crate::sources::dns::RData::Other(o) => o.clone(),
+            },
+        })).collect::<Vec<_>>(),
     })
 }

@@ -176,6 +176,9 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let traefik = crate::sources::traefik::resolve_rules(&mut stacks, &l.model.db, traefik_version);
     l.findings.extend(traefik);
     l.load_dns();
+    let dockerfiles = std::mem::take(&mut l.model.dockerfiles);
+    l.load_nginx(&found.nginx, &stacks, &dockerfiles);
+    l.model.dockerfiles = dockerfiles;
     l.finish(stacks)
 }
 
@@ -435,6 +438,91 @@ impl<'o> Loader<'o> {
             }
         }
         self.model.dns = model;
+    }
+
+    /// nginx configurations: each candidate file whose text reads as nginx is parsed with its includes
+    /// (relative to the including file), its role decided by the bind mounts of the services (a service
+    /// that mounts the file or a directory holding it runs it; a `*.conf.template` is rendered with that
+    /// service's environment, as the nginx image's envsubst step does). A file included by another one
+    /// is not a root of its own. Syntax errors are P005; a missing relative include is P008; includes of
+    /// absolute paths outside the repository (`/etc/nginx/mime.types`) are the server's and not checked.
+    fn load_nginx(
+        &mut self,
+        candidates: &[PathBuf],
+        stacks: &[Stack],
+        dockerfiles: &[crate::sources::dockerfile::Dockerfile],
+    ) {
+        use crate::model::{NginxConfig, ProxyRole};
+        use crate::sources::nginx;
+        let mut texts: Vec<(PathBuf, FileId, Arc<str>)> = Vec::new();
+        for path in candidates {
+            let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
+            if !looks_like_nginx(&text) {
+                continue;
+            }
+            let text: Arc<str> = Arc::from(text);
+            let id = self.model.db.add(path.clone(), text.clone(), FileKind::Nginx);
+            texts.push((path.clone(), id, text));
+        }
+        let mut configs: Vec<(PathBuf, nginx::Config, ProxyRole)> = Vec::new();
+        let mut included: HashSet<PathBuf> = HashSet::new();
+        for (path, id, text) in &texts {
+            let role = nginx_role(path, stacks, dockerfiles);
+            let env: Option<HashMap<String, String>> = match &role {
+                ProxyRole::Container { stack, service } => {
+                    stacks.get(*stack).and_then(|s| s.service(service)).map(|svc| {
+                        svc.environment.iter().filter_map(|e| Some((e.key.clone(), e.value.clone()?))).collect()
+                    })
+                }
+                ProxyRole::Host => None,
+            };
+            let opts = nginx::IncludeOptions { template_env: env, ..nginx::IncludeOptions::including_file() };
+            let known: HashMap<PathBuf, (FileId, Arc<str>)> =
+                texts.iter().map(|(p, i, t)| (p.clone(), (*i, t.clone()))).collect();
+            let root = (path.clone(), (*id, text.clone()));
+            let db = &mut self.model.db;
+            let max = self.opts.max_file_size;
+            let mut fs = |p: &Path| -> Result<(FileId, Arc<str>), String> {
+                if *p == root.0 {
+                    return Ok(root.1.clone());
+                }
+                if let Some(found) = known.get(p) {
+                    return Ok(found.clone());
+                }
+                let text: Arc<str> = Arc::from(read_text(p, max)?);
+                Ok((db.add(p.to_path_buf(), text.clone(), FileKind::Nginx), text))
+            };
+            let ctx = nginx::guess_context(text);
+            let config = nginx::resolve(&mut fs, path, ctx, &opts);
+            for f in config.files.iter().skip(1) {
+                included.insert(f.path.clone());
+            }
+            configs.push((path.clone(), config, role));
+        }
+        for (path, config, role) in configs {
+            for e in config.files.iter().flat_map(|f| f.parsed.errors.iter()) {
+                let mut f = Finding::new(&p::P005, e.span, format!("invalid nginx configuration: {}", e.message));
+                if let Some((span, hint)) = &e.hint {
+                    f = f.related(*span, hint.clone());
+                }
+                self.findings.push(
+                    f.help("`nginx -t` rejects this file: the server keeps its old configuration or fails to start"),
+                );
+            }
+            for e in &config.errors {
+                if e.message.starts_with("open() \"/") {
+                    continue;
+                }
+                let code = if e.message.starts_with("open()") { &p::P008 } else { &p::P005 };
+                self.findings.push(Finding::new(code, e.span, format!("nginx include: {}", e.message)));
+            }
+            if included.contains(&path) {
+                continue;
+            }
+            let Some(root) = config.files.first().map(|f| f.parsed.file) else { continue };
+            let model = nginx::extract(&config);
+            self.model.nginx.push(NginxConfig { root, role, model });
+        }
     }
 
     fn zone_findings(&mut self, zone: &crate::sources::dns::Zone) {
@@ -1857,6 +1945,74 @@ fn interpolate_env_value<'a>(
     let uses = interpolate::var_refs(&result, map, |name| lookup(name).map(|(_, o)| o));
     let info = InterpInfo { template: v.text.clone(), known: result.known, uses };
     (result.value, result.known, Some(Box::new(info)))
+}
+
+/// Does a `*.conf` file read as nginx (a `server`/`http`/`events`/`upstream`/`location` block, or a
+/// `*_pass`/`listen`/`server_name` directive) rather than another tool's configuration?
+fn looks_like_nginx(text: &str) -> bool {
+    const BLOCKS: [&str; 5] = ["server", "http", "events", "upstream", "location"];
+    const DIRECTIVES: [&str; 6] = ["proxy_pass", "server_name", "listen", "fastcgi_pass", "uwsgi_pass", "include"];
+    text.lines().any(|line| {
+        let code = line.split('#').next().unwrap_or("").trim();
+        let word = code.split(|c: char| c.is_whitespace() || c == '{').next().unwrap_or("");
+        (BLOCKS.contains(&word) && code.ends_with('{')) || (DIRECTIVES.contains(&word) && code.ends_with(';'))
+    })
+}
+
+/// The role of an nginx file: the first service (in stack order) that bind-mounts the file or one of its
+/// directories, or whose Dockerfile copies it (`COPY nginx.conf /etc/nginx/...` from its build context;
+/// a file at the top of a build context whose Dockerfile is not in the repository), runs it; nobody doing so means
+/// the host's nginx.
+fn nginx_role(
+    path: &Path,
+    stacks: &[Stack],
+    dockerfiles: &[crate::sources::dockerfile::Dockerfile],
+) -> crate::model::ProxyRole {
+    for (i, stack) in stacks.iter().enumerate().filter(|(_, s)| s.loaded) {
+        for svc in stack.active_services() {
+            let mounted = svc.volumes.iter().any(|m| {
+                m.kind == crate::model::MountKind::Bind
+                    && m.host_path.as_deref().is_some_and(|h| path == h || path.starts_with(h))
+            });
+            let copied = svc.build.as_ref().is_some_and(|b| {
+                let Some(ctx) = &b.context_dir else { return false };
+                // A file at the top of a build context whose Dockerfile we cannot read (or one directory
+                // below: `nginx/`, `.nginx/`) is taken as the image's.
+                let Some(file) = b.dockerfile_file else {
+                    let parent = path.parent();
+                    return parent == Some(ctx.as_path()) || parent.and_then(Path::parent) == Some(ctx.as_path());
+                };
+                dockerfiles
+                    .iter()
+                    .filter(|d| d.file == file)
+                    .flat_map(|d| d.stages.iter())
+                    .flat_map(|st| st.instructions.iter())
+                    .any(|ins| {
+                        if ins.keyword != "COPY" && ins.keyword != "ADD" {
+                            return false;
+                        }
+                        let words: Vec<String> = match &ins.exec {
+                            Some(items) => items.clone(),
+                            None => ins.args.split_whitespace().map(str::to_owned).collect(),
+                        };
+                        if words.iter().any(|w| w.starts_with("--from")) {
+                            return false;
+                        }
+                        let sources: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+                        sources.split_last().is_some_and(|(_, srcs)| {
+                            srcs.iter().any(|src| {
+                                let full = normalize(&ctx.join(src.as_str()));
+                                path == full || path.starts_with(&full)
+                            })
+                        })
+                    })
+            });
+            if mounted || copied {
+                return crate::model::ProxyRole::Container { stack: i, service: svc.name.clone() };
+            }
+        }
+    }
+    crate::model::ProxyRole::Host
 }
 
 #[cfg(test)]

@@ -50,6 +50,25 @@ pub struct StackModel {
     pub host: HostConfig,
     /// Migration systems of build contexts and the scripts services start with (M6xx).
     pub migrations: crate::sources::migrations::MigrationFacts,
+    /// nginx configurations found in the repository, each with whose it is (the host's or a service's).
+    pub nginx: Vec<NginxConfig>,
+}
+
+/// One nginx configuration: a root file with its includes resolved, and the model built from it.
+#[derive(Debug)]
+pub struct NginxConfig {
+    pub root: FileId,
+    pub role: ProxyRole,
+    pub model: crate::sources::nginx::Model,
+}
+
+/// Who runs a proxy configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProxyRole {
+    /// The host's own proxy (no service mounts or copies the file).
+    Host,
+    /// A compose service's: the file is bind-mounted into it (or the directory holding it is).
+    Container { stack: usize, service: String },
 }
 
 /// `[host]` of stackcheck.toml, for the rules that compare the stacks with the machine.

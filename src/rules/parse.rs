@@ -48,6 +48,16 @@ pub static P004: Rule = Rule {
     check: reported_by_loader,
 };
 
+pub static P005: Rule = Rule {
+    code: "P005",
+    name: "nginx-syntax",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    default: true,
+    doc: include_str!("../../rules/docs/P005-nginx-syntax.md"),
+    check: reported_by_loader,
+};
+
 pub static P006: Rule = Rule {
     code: "P006",
     name: "traefik-syntax",
@@ -109,4 +119,4 @@ pub static P012: Rule = Rule {
     check: reported_by_loader,
 };
 
-pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P006, &P008, &P009, &P010, &P011, &P012];
+pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P005, &P006, &P008, &P009, &P010, &P011, &P012];

@@ -13,6 +13,7 @@ pub mod port_reserved_by_host;
 pub mod ports_behind_traefik;
 pub mod project_name_drift;
 pub mod published_port_not_listening;
+pub mod published_port_not_loopback;
 pub mod secret_interpolated_in_healthcheck;
 pub mod shared_state_across_environments;
 pub mod shell_command_in_default;
@@ -24,6 +25,7 @@ pub mod url_host_unknown_service;
 pub static RULES: &[&Rule] = &[
     &host_port_conflict::RULE,
     &port_reserved_by_host::RULE,
+    &published_port_not_loopback::RULE,
     &ports_behind_traefik::RULE,
     &undefined_variable::RULE,
     &depends_on_unknown_service::RULE,
