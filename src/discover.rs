@@ -47,6 +47,8 @@ pub struct Discovered {
     /// nginx configuration candidates: `*.conf`, `*.conf.template`, `nginx.conf*`, files of `sites-*` and
     /// `conf.d` directories (the loader keeps those whose text reads as nginx).
     pub nginx: Vec<PathBuf>,
+    /// Caddyfiles: `Caddyfile`, `Caddyfile.*`, `*.caddyfile`.
+    pub caddy: Vec<PathBuf>,
     /// Files found by the walk that are regular files (not symlinks, FIFOs...): they can be opened and
     /// read directly; anything else is checked first (opening a FIFO would block).
     pub regular: HashSet<PathBuf>,
@@ -160,6 +162,13 @@ pub fn is_nginx_candidate(path: &Path, name: &str) -> bool {
     matches!(dir, "sites-available" | "sites-enabled") && !lower.starts_with('.')
 }
 
+/// `Caddyfile`, `Caddyfile.prod`, `site.caddyfile` (not `Caddyfile.example`-style templates? those are
+/// read too: Caddy would read them the same way).
+pub fn is_caddyfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "caddyfile" || lower.starts_with("caddyfile.") || lower.ends_with(".caddyfile")
+}
+
 /// Walks every root and groups what it finds. Roots that are files are checked with their directory.
 pub fn discover(roots: &[PathBuf]) -> Discovered {
     let mut compose_by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
@@ -212,11 +221,15 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 out.env_files.push(path.clone());
             } else if entry.file_type().is_some_and(|t| t.is_file()) && is_nginx_candidate(&path, name) {
                 out.nginx.push(path.clone());
+            } else if entry.file_type().is_some_and(|t| t.is_file()) && is_caddyfile_name(name) {
+                out.caddy.push(path.clone());
             }
         }
     }
     out.nginx.sort();
     out.nginx.dedup();
+    out.caddy.sort();
+    out.caddy.dedup();
     // Env files next to stacks and templates are read even when gitignored.
     let mut known: HashSet<PathBuf> = out.env_files.iter().cloned().collect();
     for dir in dirs_seen.keys() {

@@ -193,6 +193,7 @@ pub fn to_json(model: &StackModel, secrets: &SecretSet) -> Value {
             "env_file_exists": t.env.is_some(),
         })).collect::<Vec<_>>(),
         "nginx": model.nginx.iter().map(|c| nginx(model, c)).collect::<Vec<_>>(),
+        "caddy": model.caddy.iter().map(|c| caddy(model, c)).collect::<Vec<_>>(),
         "traefik": traefik(model),
         "dns": dns(model),
     })
@@ -233,6 +234,24 @@ fn nginx(model: &StackModel, c: &crate::model::NginxConfig) -> Value {
         "upstreams": c.model.upstreams.iter().map(|u| json!({
             "name": u.name.value,
             "servers": u.servers.iter().map(|s| s.address.value.clone()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn caddy(model: &StackModel, c: &crate::model::CaddyConfig) -> Value {
+    use crate::model::ProxyRole;
+    let role = match &c.role {
+        ProxyRole::Host => json!("host"),
+        ProxyRole::Container { stack, service } => {
+            json!({"stack": model.stacks.get(*stack).map(|s| s.name.clone()), "service": service})
+        }
+    };
+    json!({
+        "root": model.db.get(c.root).map(|f| f.display_path()),
+        "role": role,
+        "sites": c.model.sites.iter().map(|s| json!({
+            "addresses": s.addresses.iter().map(|a| a.text.value.clone()).collect::<Vec<_>>(),
+            "upstreams": s.upstreams.iter().map(|u| u.text.value.clone()).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

@@ -178,6 +178,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     l.load_dns();
     let dockerfiles = std::mem::take(&mut l.model.dockerfiles);
     l.load_nginx(&found.nginx, &stacks, &dockerfiles);
+    l.load_caddy(&found.caddy, &stacks, &dockerfiles);
     l.model.dockerfiles = dockerfiles;
     l.finish(stacks)
 }
@@ -522,6 +523,83 @@ impl<'o> Loader<'o> {
             let Some(root) = config.files.first().map(|f| f.parsed.file) else { continue };
             let model = nginx::extract(&config);
             self.model.nginx.push(NginxConfig { root, role, model });
+        }
+    }
+
+    /// Caddyfiles: parsed with `{$VAR}` resolved against the environment of the service that runs the file
+    /// (unknown for the host's Caddy), imports read relative to the importing file. Syntax errors are
+    /// P007; errors of Caddy's adapter about the structure (an address-less block, a duplicate address)
+    /// only when every `{$VAR}` of the file is known, since an unset variable in the deploy shell would
+    /// change the structure.
+    fn load_caddy(
+        &mut self,
+        candidates: &[PathBuf],
+        stacks: &[Stack],
+        dockerfiles: &[crate::sources::dockerfile::Dockerfile],
+    ) {
+        use crate::model::{CaddyConfig, ProxyRole};
+        use crate::sources::caddy;
+        struct Fs<'a> {
+            db: &'a mut crate::source::SourceDb,
+            max: u64,
+        }
+        impl caddy::ImportResolver for Fs<'_> {
+            fn resolve(&mut self, from: FileId, pattern: &str) -> Result<Vec<caddy::ImportedFile>, String> {
+                let base = self.db.get(from).and_then(|f| f.path.parent().map(Path::to_path_buf)).unwrap_or_default();
+                let full = normalize(&base.join(pattern));
+                let paths = if caddy::is_glob(pattern) {
+                    crate::sources::nginx::include::glob_fs(&full, 500)
+                } else if full.is_file() {
+                    vec![full]
+                } else {
+                    return Err(format!("file to import not found: {pattern}"));
+                };
+                let mut out = Vec::new();
+                for p in paths {
+                    let text: Arc<str> = Arc::from(read_text(&p, self.max)?);
+                    let file = self.db.add(p, text.clone(), FileKind::Caddyfile);
+                    out.push(caddy::ImportedFile { file, text });
+                }
+                Ok(out)
+            }
+        }
+        for path in candidates {
+            let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
+            let text: Arc<str> = Arc::from(text);
+            let id = self.model.db.add(path.clone(), text.clone(), FileKind::Caddyfile);
+            let role = nginx_role(path, stacks, dockerfiles);
+            let env: HashMap<String, String> = match &role {
+                ProxyRole::Container { stack, service } => stacks
+                    .get(*stack)
+                    .and_then(|s| s.service(service))
+                    .map(|svc| {
+                        svc.environment
+                            .iter()
+                            .filter(|e| e.known)
+                            .filter_map(|e| Some((e.key.clone(), e.value.clone()?)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                ProxyRole::Host => HashMap::new(),
+            };
+            let lookup = |name: &str| env.get(name).cloned();
+            let mut fs = Fs { db: &mut self.model.db, max: self.opts.max_file_size };
+            let cf = caddy::parse(id, &text, &lookup, &mut fs, &caddy::Options::default());
+            let all_known = cf.env_uses.iter().all(|(_, u)| env.contains_key(&u.name));
+            let model = caddy::build_model(&cf);
+            for e in cf.errors.iter().chain(model.errors.iter()) {
+                if e.kind == caddy::ErrorKind::Structure && !all_known {
+                    continue;
+                }
+                let mut f = Finding::new(&p::P007, e.span, format!("invalid Caddyfile: {}", e.message));
+                if let Some((span, note)) = &e.related {
+                    f = f.related(*span, note.clone());
+                }
+                self.findings.push(f.help(
+                    "`caddy adapt` rejects this file: Caddy does not start (or keeps its old configuration on reload)",
+                ));
+            }
+            self.model.caddy.push(CaddyConfig { root: id, role, model });
         }
     }
 
@@ -1968,6 +2046,7 @@ fn nginx_role(
     stacks: &[Stack],
     dockerfiles: &[crate::sources::dockerfile::Dockerfile],
 ) -> crate::model::ProxyRole {
+    let mut by_image = None;
     for (i, stack) in stacks.iter().enumerate().filter(|(_, s)| s.loaded) {
         for svc in stack.active_services() {
             let mounted = svc.volumes.iter().any(|m| {
@@ -2007,12 +2086,16 @@ fn nginx_role(
                         })
                     })
             });
-            if mounted || copied {
+            if mounted {
                 return crate::model::ProxyRole::Container { stack: i, service: svc.name.clone() };
+            }
+            if copied && by_image.is_none() {
+                by_image = Some(crate::model::ProxyRole::Container { stack: i, service: svc.name.clone() });
             }
         }
     }
-    crate::model::ProxyRole::Host
+    // A bind mount anywhere wins over an image that may hold the file.
+    by_image.unwrap_or(crate::model::ProxyRole::Host)
 }
 
 #[cfg(test)]

@@ -52,6 +52,16 @@ pub struct StackModel {
     pub migrations: crate::sources::migrations::MigrationFacts,
     /// nginx configurations found in the repository, each with whose it is (the host's or a service's).
     pub nginx: Vec<NginxConfig>,
+    /// Caddyfiles found in the repository, each with whose it is.
+    pub caddy: Vec<CaddyConfig>,
+}
+
+/// One Caddyfile (imports spliced in) and the model built from it.
+#[derive(Debug)]
+pub struct CaddyConfig {
+    pub root: FileId,
+    pub role: ProxyRole,
+    pub model: crate::sources::caddy::model::CaddyModel,
 }
 
 /// One nginx configuration: a root file with its includes resolved, and the model built from it.

@@ -68,6 +68,16 @@ pub static P006: Rule = Rule {
     check: reported_by_loader,
 };
 
+pub static P007: Rule = Rule {
+    code: "P007",
+    name: "caddyfile-syntax",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    default: true,
+    doc: include_str!("../../rules/docs/P007-caddyfile-syntax.md"),
+    check: reported_by_loader,
+};
+
 pub static P008: Rule = Rule {
     code: "P008",
     name: "missing-file",
@@ -119,4 +129,4 @@ pub static P012: Rule = Rule {
     check: reported_by_loader,
 };
 
-pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P005, &P006, &P008, &P009, &P010, &P011, &P012];
+pub static RULES: &[&Rule] = &[&P001, &P002, &P003, &P004, &P005, &P006, &P007, &P008, &P009, &P010, &P011, &P012];

@@ -116,7 +116,7 @@ pub struct Token {
     /// Tokens of one import splice share an origin; a different origin means a new line.
     pub(crate) origin: u32,
     /// Name of the snippet the token was defined in (for import cycle detection).
-    pub(crate) snippet: Option<std::rc::Rc<str>>,
+    pub(crate) snippet: Option<std::sync::Arc<str>>,
 }
 
 impl Token {

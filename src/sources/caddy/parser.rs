@@ -1,7 +1,7 @@
 //! Groups tokens into blocks and directives the way Caddy's parser does, splicing `import`s in place.
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::lexer::{expand, tokenize};
 use super::{
@@ -359,7 +359,7 @@ impl Parser<'_> {
                     );
                 }
                 let tokens = self.snippet_tokens()?;
-                let rc: Rc<str> = Rc::from(name.as_str());
+                let rc: Arc<str> = Arc::from(name.as_str());
                 let tokens = tokens
                     .into_iter()
                     .map(|mut t| {
