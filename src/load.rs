@@ -984,6 +984,7 @@ impl<'o> Loader<'o> {
             role,
             entries,
             valid: parsed.errors.is_empty(),
+            last_index: std::sync::OnceLock::new(),
         });
     }
 

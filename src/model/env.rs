@@ -47,12 +47,24 @@ pub struct EnvFileModel {
     pub entries: Vec<EnvEntry>,
     /// false when the file has syntax errors (P004): compose would refuse it.
     pub valid: bool,
+    /// Key ⇒ index of its last definition, built on first use: rules look keys up per entry of another
+    /// file, which must stay linear on 50,000-line files.
+    pub last_index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl EnvFileModel {
+    fn index(&self) -> &std::collections::HashMap<String, usize> {
+        self.last_index.get_or_init(|| self.entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect())
+    }
+
     /// The last definition of a key (the one that wins).
     pub fn get(&self, key: &str) -> Option<&EnvEntry> {
-        self.entries.iter().rev().find(|e| e.key == key)
+        self.index().get(key).and_then(|&i| self.entries.get(i))
+    }
+
+    /// Is this entry (by position) the last definition of its key?
+    pub fn is_last_definition(&self, i: usize) -> bool {
+        self.entries.get(i).is_some_and(|e| self.index().get(&e.key) == Some(&i))
     }
 }
 

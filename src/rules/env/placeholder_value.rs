@@ -28,7 +28,7 @@ fn check(model: &StackModel, out: &mut Sink) {
         let template = templates.get(&env.file).copied();
         for (i, entry) in env.entries.iter().enumerate() {
             // An earlier definition of a key is E207's; only the winning value matters here.
-            if env.entries.get(i + 1..).is_some_and(|rest| rest.iter().any(|e| e.key == entry.key)) {
+            if !env.is_last_definition(i) {
                 continue;
             }
             let Some(found) = placeholder_in(entry, template) else { continue };
