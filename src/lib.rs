@@ -131,7 +131,10 @@ pub fn collect_secrets(model: &StackModel) -> SecretSet {
     }
     for stack in &model.stacks {
         for (k, v) in &stack.vars {
-            if secret::is_secret_key(k)
+            // A value written as is in an env file was collected with that file's text above.
+            let from_file_text = matches!(v.origin, provenance::Origin::EnvFile { .. }) && v.interp.is_none();
+            if !from_file_text
+                && secret::is_secret_key(k)
                 && let Some(v) = &v.value
             {
                 set.add(v);
@@ -139,7 +142,8 @@ pub fn collect_secrets(model: &StackModel) -> SecretSet {
         }
         for svc in &stack.services {
             for e in &svc.environment {
-                if secret::is_secret_key(&e.key)
+                if !(e.source == model::EnvSource::EnvFile && e.interp.is_none())
+                    && secret::is_secret_key(&e.key)
                     && let Some(v) = &e.value
                 {
                     set.add(v);
@@ -147,13 +151,14 @@ pub fn collect_secrets(model: &StackModel) -> SecretSet {
             }
         }
     }
-    let mut names: Vec<&str> = Vec::new();
+    // A set: services that share an env file list the same keys.
+    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for stack in &model.stacks {
-        names.push(&stack.name);
-        names.push(&stack.project);
+        names.insert(&stack.name);
+        names.insert(&stack.project);
         names.extend(stack.networks.iter().chain(&stack.volumes).map(|r| r.key.as_str()));
         for svc in &stack.services {
-            names.push(&svc.name);
+            names.insert(&svc.name);
             names.extend(svc.container_name.as_ref().map(|c| c.as_str()));
             names.extend(svc.image.as_ref().map(|i| i.as_str()));
             names.extend(svc.environment.iter().map(|e| e.key.as_str()));

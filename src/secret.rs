@@ -8,7 +8,18 @@ use std::fmt;
 /// Does a variable name denote a secret (`*SECRET*`, `*PASSWORD*`, `*_KEY`, `*TOKEN*`...)?
 /// Public keys (`*_PUBLIC_KEY`, `*PUBLISHABLE*`) are not secrets.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_uppercase();
+    // Upper-cased on the stack for the usual key lengths: this runs for every variable of every file.
+    let mut buf = [0u8; 128];
+    let owned;
+    let k: &str = if key.len() <= buf.len() {
+        let b = &mut buf[..key.len()];
+        b.copy_from_slice(key.as_bytes());
+        b.make_ascii_uppercase();
+        std::str::from_utf8(b).unwrap_or(key)
+    } else {
+        owned = key.to_ascii_uppercase();
+        &owned
+    };
     if k.contains("PUBLIC") || k.contains("PUBLISHABLE") {
         return false;
     }
