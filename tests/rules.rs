@@ -111,6 +111,11 @@ fn readme_rule_table_matches_the_registry() {
     );
     for r in rules::ALL.iter() {
         let prefix = format!("| {} | {} | {} |", r.code, r.name, r.severity.as_str());
-        assert!(rows.iter().any(|row| row.starts_with(&prefix)), "README.md lists {} differently", r.code);
+        let default = if r.default { "| yes |" } else { "| opt-in |" };
+        assert!(
+            rows.iter().any(|row| row.starts_with(&prefix) && row.ends_with(default)),
+            "README.md lists {} differently",
+            r.code
+        );
     }
 }

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     name: "secret-interpolated-in-healthcheck",
     severity: Severity::Warning,
     fix: FixAvailability::Safe,
-    default: true,
+    default: false,
     doc: include_str!("../../../rules/docs/C119-secret-interpolated-in-healthcheck.md"),
     check,
 };

@@ -65,7 +65,10 @@ fn check(model: &StackModel, out: &mut Sink) {
     for (_, svc) in model.services() {
         used.extend(svc.env_files.iter().filter(|r| !r.stand_in).filter_map(|r| r.file));
     }
-    for env in model.env_files.iter().filter(|e| e.valid) {
+    // Templates hold placeholder text meant to be replaced (`UID=replace me`): in the default run only
+    // real env files are checked; naming E208 checks templates too.
+    let named = out.named;
+    for env in model.env_files.iter().filter(|e| e.valid && (named || e.role == EnvRole::Env)) {
         let opts = Opts { style: out.named, env_file: env.role == EnvRole::Env && used.contains(&env.file) };
         let mut problems = Vec::new();
         lint(model.db.text(env.file), &env.entries, opts, &mut problems);
