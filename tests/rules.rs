@@ -119,3 +119,11 @@ fn readme_rule_table_matches_the_registry() {
         );
     }
 }
+
+#[test]
+fn every_summary_is_one_line() {
+    for r in rules::ALL.iter() {
+        let s = r.summary();
+        assert!(!s.is_empty() && !s.contains('\n'), "{}: summary spans lines: {s:?}", r.code);
+    }
+}

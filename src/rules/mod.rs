@@ -56,7 +56,8 @@ impl Rule {
     pub fn summary(&self) -> &'static str {
         let after = self.doc.split("**What it does.**").nth(1).unwrap_or(self.doc);
         let first = after.trim_start();
-        let end = first.find(". ").or_else(|| first.find(".\n")).map_or(first.len(), |i| i + 1);
+        // The first sentence ends at the earliest `. ` or `.` + line break (the paragraph's end).
+        let end = [first.find(". "), first.find(".\n")].into_iter().flatten().min().map_or(first.len(), |i| i + 1);
         first.get(..end).unwrap_or(first).trim()
     }
 }
