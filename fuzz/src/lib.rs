@@ -17,7 +17,7 @@ use stackcheck::source::{FileId, Span};
 use stackcheck::yaml::{self, Kind, Limits, Node};
 
 /// The targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 7] = ["yaml", "envfile", "interp", "compose_load", "caddy", "nginx", "traefik_rule"];
+pub const TARGETS: [&str; 8] = ["yaml", "envfile", "interp", "compose_load", "caddy", "nginx", "traefik_rule", "dns"];
 
 /// Runs one target's check on one input (used by the regression replay).
 pub fn run(target: &str, data: &[u8]) {
@@ -44,6 +44,7 @@ pub fn run(target: &str, data: &[u8]) {
         }
         "caddy" => fuzz_caddy(data),
         "traefik_rule" => fuzz_traefik_rule(data),
+        "dns" => fuzz_dns(data),
         other => panic!("unknown fuzz target `{other}`"),
     }
 }
@@ -502,5 +503,31 @@ pub fn fuzz_nginx(data: &[u8]) {
     for f in &config.files {
         // Rendered values differ from the template text.
         check(text, &f.parsed, f.rendered.is_none());
+    }
+}
+
+// --------------------------------------------------------------------------------------------- dns
+
+/// `stackcheck::sources::dns::parse`: every record, name and error span is a char-boundary range of the
+/// text; resolving every owner name terminates and only points at existing records.
+pub fn fuzz_dns(data: &[u8]) {
+    use stackcheck::sources::dns;
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = FileId(0);
+    for origin in [None, Some("example.org")] {
+        let zone = dns::parse(file, text, origin);
+        for r in &zone.records {
+            assert_span(text, file, r.span, "Record.span");
+            assert_span(text, file, r.name_span, "Record.name_span");
+        }
+        for e in &zone.errors {
+            assert_span(text, file, e.span, "ZoneError.span");
+        }
+        for r in zone.records.iter().take(200) {
+            let res = zone.resolve(&r.name);
+            for i in res.chain.iter().chain(&res.a).chain(&res.aaaa) {
+                assert!(*i < zone.records.len(), "resolution points past the records");
+            }
+        }
     }
 }

@@ -144,8 +144,18 @@ fn range(start: usize, end: usize) -> Range {
 }
 
 impl Parser<'_> {
+    /// An error over `start..end`, clamped to the text and widened to char boundaries.
     fn error_at(&self, start: usize, end: usize, message: String) -> RuleError {
-        RuleError { message, range: range(start, end.max(start)) }
+        let len = self.text.len();
+        let mut start = start.min(len);
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = end.max(start).min(len);
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        RuleError { message, range: range(start, end) }
     }
 
     fn skip_ws(&mut self) {
@@ -476,9 +486,24 @@ mod tests {
         assert!(parse(&deep, Syntax::V3).is_err());
         let nots = "!".repeat(100_000);
         assert!(parse(&nots, Syntax::V3).is_err());
-        for s in ["é", "Host(`é", "Host(\"\\u", "Host(\"\\x4", "\u{0}", "Host(`a`)é", "!é"] {
-            let _ = parse(s, Syntax::V3);
-            let _ = parse(s, Syntax::V2);
+        let deep_not = format!("{}Host(`a`)", "!".repeat(70));
+        for s in [
+            "é",
+            "Host(`é",
+            "Host(\"\\u",
+            "Host(\"\\x4",
+            "\u{0}",
+            "Host(`a`)é",
+            "!é",
+            "Host(\"\\é\")",
+            &deep_not,
+            "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((",
+        ] {
+            for syntax in [Syntax::V3, Syntax::V2] {
+                if let Err(e) = parse(s, syntax) {
+                    assert!(s.get(e.range.start as usize..e.range.end as usize).is_some(), "{s:?}: {:?}", e.range);
+                }
+            }
         }
     }
 }
