@@ -49,6 +49,8 @@ pub struct Discovered {
     pub nginx: Vec<PathBuf>,
     /// Caddyfiles: `Caddyfile`, `Caddyfile.*`, `*.caddyfile`.
     pub caddy: Vec<PathBuf>,
+    /// Other YAML files (not compose files): Traefik dynamic configuration candidates.
+    pub yaml: Vec<PathBuf>,
     /// Files found by the walk that are regular files (not symlinks, FIFOs...): they can be opened and
     /// read directly; anything else is checked first (opening a FIFO would block).
     pub regular: HashSet<PathBuf>,
@@ -223,6 +225,11 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 out.nginx.push(path.clone());
             } else if entry.file_type().is_some_and(|t| t.is_file()) && is_caddyfile_name(name) {
                 out.caddy.push(path.clone());
+            } else if entry.file_type().is_some_and(|t| t.is_file())
+                && !is_compose_like(name)
+                && (name.ends_with(".yml") || name.ends_with(".yaml"))
+            {
+                out.yaml.push(path.clone());
             }
         }
     }

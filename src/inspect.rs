@@ -195,6 +195,23 @@ pub fn to_json(model: &StackModel, secrets: &SecretSet) -> Value {
         "nginx": model.nginx.iter().map(|c| nginx(model, c)).collect::<Vec<_>>(),
         "caddy": model.caddy.iter().map(|c| caddy(model, c)).collect::<Vec<_>>(),
         "traefik": traefik(model),
+        "traefik_files": model.traefik_files.iter().map(|(f, c)| json!({
+            "file": model.db.get(*f).map(|f| f.display_path()),
+            "routers": c.routers.iter().map(|r| json!({
+                "name": r.name,
+                "rule": r.rule.as_ref().map(|v| v.value.clone()),
+                "hosts": match &r.parsed {
+                    Some(Ok(e)) => e.hosts().into_iter().map(|(h, _)| h.to_owned()).collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                },
+                "service": r.service.as_ref().map(|v| v.value.clone()),
+                "tls": r.tls.is_some(),
+            })).collect::<Vec<_>>(),
+            "services": c.services.iter().map(|s| json!({
+                "name": s.name,
+                "urls": s.urls.iter().map(|u| u.value.clone()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "dns": dns(model),
     })
 }

@@ -172,13 +172,15 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     }
     l.model.migrations =
         crate::sources::migrations::collect(&mut l.model.db, &stacks, &l.model.dockerfiles, opts.config.as_ref());
-    let traefik_version = opts.config.as_ref().and_then(|c| c.traefik.version.as_ref()).map(|v| *v.get_ref());
+    let traefik_version: Option<u8> =
+        opts.config.as_ref().and_then(|c| c.traefik.version.as_ref()).map(|v| *v.get_ref());
     let traefik = crate::sources::traefik::resolve_rules(&mut stacks, &l.model.db, traefik_version);
     l.findings.extend(traefik);
     l.load_dns();
     let dockerfiles = std::mem::take(&mut l.model.dockerfiles);
     l.load_nginx(&found.nginx, &stacks, &dockerfiles);
     l.load_caddy(&found.caddy, &stacks, &dockerfiles);
+    l.load_traefik_files(&found.yaml, &stacks, traefik_version);
     l.model.dockerfiles = dockerfiles;
     l.finish(stacks)
 }
@@ -601,6 +603,29 @@ impl<'o> Loader<'o> {
             }
             self.model.caddy.push(CaddyConfig { root: id, role, model });
         }
+    }
+
+    /// Traefik dynamic configuration files: YAML files (not compose files) with a top-level `http:` line,
+    /// parsed and kept when they hold routers or services. Invalid YAML there is left alone (the file may
+    /// be anything that happens to start a line with `http:`).
+    fn load_traefik_files(&mut self, candidates: &[PathBuf], stacks: &[Stack], version: Option<u8>) {
+        use crate::sources::traefik;
+        let mut files = Vec::new();
+        for path in candidates {
+            let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
+            if !text.lines().any(|l| l.starts_with("http:")) {
+                continue;
+            }
+            let text: Arc<str> = Arc::from(text);
+            let id = self.model.db.add(path.clone(), text.clone(), FileKind::Traefik);
+            let Ok(docs) = yaml::parse(id, &text, &self.opts.yaml_limits) else { continue };
+            for doc in docs.iter().filter(|d| traefik::file::is_dynamic(d)) {
+                files.push((id, traefik::file::read(doc)));
+            }
+        }
+        let findings = traefik::resolve_file_rules(&mut files, stacks, &self.model.db, version);
+        self.findings.extend(findings);
+        self.model.traefik_files = files;
     }
 
     fn zone_findings(&mut self, zone: &crate::sources::dns::Zone) {

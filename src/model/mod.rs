@@ -54,6 +54,9 @@ pub struct StackModel {
     pub nginx: Vec<NginxConfig>,
     /// Caddyfiles found in the repository, each with whose it is.
     pub caddy: Vec<CaddyConfig>,
+    /// Traefik file-provider dynamic configurations (YAML files with a top-level `http:` of routers or
+    /// services), by file.
+    pub traefik_files: Vec<(FileId, crate::sources::traefik::file::DynamicConfig)>,
 }
 
 /// One Caddyfile (imports spliced in) and the model built from it.

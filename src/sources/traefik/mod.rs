@@ -1,4 +1,6 @@
-//! Traefik: Docker provider labels and router rule expressions (v2 and v3 grammars).
+//! Traefik: Docker provider labels, file-provider dynamic configuration, and router rule expressions (v2
+//! and v3 grammars).
+pub mod file;
 pub mod labels;
 pub mod rule;
 
@@ -125,4 +127,54 @@ fn sub_span(db: &SourceDb, span: Span, value: &str, range: rule::Range) -> Span 
         Some(o) => span.sub(o + range.start as usize, o + (range.end as usize).min(value.len())),
         None => span,
     }
+}
+
+/// Parses the router rules of file-provider configurations, with the configured Traefik version, else the
+/// one every stack's Traefik agrees on, else whichever of v3 and v2 accepts the rule; P006 for the rest.
+pub fn resolve_file_rules(
+    files: &mut [(crate::source::FileId, file::DynamicConfig)],
+    stacks: &[Stack],
+    db: &SourceDb,
+    config_version: Option<u8>,
+) -> Vec<Finding> {
+    let mut hosts: Vec<&str> = stacks.iter().map(|s| s.host.as_str()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let seen: Vec<Option<Syntax>> = hosts.iter().map(|h| host_syntax(stacks, h)).filter(Option::is_some).collect();
+    let agreed = match seen.as_slice() {
+        [first, rest @ ..] if rest.iter().all(|s| s == first) => *first,
+        _ => None,
+    };
+    let syntax = match config_version {
+        Some(2) => Some(Syntax::V2),
+        Some(_) => Some(Syntax::V3),
+        None => agreed,
+    };
+    let mut findings = Vec::new();
+    for (_, config) in files.iter_mut() {
+        for router in &mut config.routers {
+            let Some(rule) = &router.rule else { continue };
+            let text = rule.value.as_str();
+            let parsed = match syntax {
+                Some(s) => rule::parse(text, s).map_err(|e| (e, Some(s))),
+                None => {
+                    rule::parse(text, Syntax::V3).or_else(|e3| rule::parse(text, Syntax::V2).map_err(|_| (e3, None)))
+                }
+            };
+            router.parsed = Some(match parsed {
+                Ok(e) => Ok(e),
+                Err((err, s)) => {
+                    let label = labels::LabelValue {
+                        value: rule.value.clone(),
+                        span: rule.span,
+                        key_span: router.name_span,
+                        known: true,
+                    };
+                    findings.push(p006(db, &label, &router.name, &err, s));
+                    Err(err)
+                }
+            });
+        }
+    }
+    findings
 }
