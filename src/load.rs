@@ -983,26 +983,7 @@ impl<'o> Loader<'o> {
                 .help("compose refuses this file: fix the line (quote values that contain spaces or quotes)"),
             );
         }
-        let sp = |r: &std::ops::Range<usize>| Span::new(id, r.start, r.end);
-        let entries = parsed
-            .entries
-            .iter()
-            .map(|e| EnvEntry {
-                key: e.key.clone(),
-                key_span: sp(&e.key_range),
-                value: e.value.as_ref().map(|v| EnvValue {
-                    text: v.text.clone(),
-                    quote: v.quote,
-                    span: sp(&v.content_range),
-                    raw_span: sp(&v.raw_range),
-                    verbatim: v.verbatim,
-                    interpolate: v.interpolate,
-                }),
-                stmt: sp(&e.stmt_range),
-                exported: e.exported,
-                spaces_around_separator: e.spaces_around_separator,
-            })
-            .collect();
+        let entries = parsed.entries.iter().map(|e| EnvEntry::from_parsed(id, e)).collect();
         self.model.add_env_file(EnvFileModel {
             file: id,
             path: path.to_path_buf(),

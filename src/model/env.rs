@@ -39,6 +39,28 @@ pub struct EnvEntry {
     pub spaces_around_separator: bool,
 }
 
+impl EnvEntry {
+    /// The model's entry for a parsed line of file `file` (spans from the parser's byte ranges).
+    pub fn from_parsed(file: FileId, e: &crate::envfile::Entry) -> EnvEntry {
+        let sp = |r: &std::ops::Range<usize>| Span::new(file, r.start, r.end);
+        EnvEntry {
+            key: e.key.clone(),
+            key_span: sp(&e.key_range),
+            value: e.value.as_ref().map(|v| EnvValue {
+                text: v.text.clone(),
+                quote: v.quote,
+                span: sp(&v.content_range),
+                raw_span: sp(&v.raw_range),
+                verbatim: v.verbatim,
+                interpolate: v.interpolate,
+            }),
+            stmt: sp(&e.stmt_range),
+            exported: e.exported,
+            spaces_around_separator: e.spaces_around_separator,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct EnvFileModel {
     pub file: FileId,

@@ -636,26 +636,7 @@ mod tests {
 
     /// The model's entries for a text, as the loader builds them.
     fn entries(text: &str) -> Vec<EnvEntry> {
-        let sp = |r: &std::ops::Range<usize>| Span::new(FileId::default(), r.start, r.end);
-        envfile::parse(text)
-            .entries
-            .iter()
-            .map(|e| EnvEntry {
-                key: e.key.clone(),
-                key_span: sp(&e.key_range),
-                value: e.value.as_ref().map(|v| EnvValue {
-                    text: v.text.clone(),
-                    quote: v.quote,
-                    span: sp(&v.content_range),
-                    raw_span: sp(&v.raw_range),
-                    verbatim: v.verbatim,
-                    interpolate: v.interpolate,
-                }),
-                stmt: sp(&e.stmt_range),
-                exported: e.exported,
-                spaces_around_separator: e.spaces_around_separator,
-            })
-            .collect()
+        envfile::parse(text).entries.iter().map(|e| EnvEntry::from_parsed(FileId::default(), e)).collect()
     }
 
     fn ids(text: &str, style: bool) -> Vec<&'static str> {
