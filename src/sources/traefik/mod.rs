@@ -38,6 +38,24 @@ fn host_syntax(stacks: &[Stack], host: &str) -> Option<Syntax> {
     found
 }
 
+/// The syntax `[traefik] version` in stackcheck.toml sets (it wins over what the images say).
+fn configured_syntax(config_version: Option<u8>) -> Option<Syntax> {
+    match config_version {
+        Some(2) => Some(Syntax::V2),
+        Some(_) => Some(Syntax::V3),
+        None => None,
+    }
+}
+
+/// Parses a rule with the syntax in force, or, when it is unknown, with whichever of v3 and v2 accepts
+/// it; the error is v3's then. The error carries the syntax it was judged by.
+fn parse_rule(text: &str, syntax: Option<Syntax>) -> Result<rule::Expr, (rule::RuleError, Option<Syntax>)> {
+    match syntax {
+        Some(s) => rule::parse(text, s).map_err(|e| (e, Some(s))),
+        None => rule::parse(text, Syntax::V3).or_else(|e3| rule::parse(text, Syntax::V2).map_err(|_| (e3, None))),
+    }
+}
+
 /// Parses every router rule of every service's labels with the syntax its Traefik uses (a router's
 /// `ruleSyntax` label first, then the host's Traefik, else whichever of v3 and v2 accepts it) and
 /// reports the rules that do not parse as P006: Traefik drops such a router (404).
@@ -48,12 +66,7 @@ pub fn resolve_rules(stacks: &mut [Stack], db: &SourceDb, config_version: Option
         h.dedup();
         h
     };
-    // `[traefik] version` in stackcheck.toml wins over what the images say.
-    let configured = match config_version {
-        Some(2) => Some(Syntax::V2),
-        Some(_) => Some(Syntax::V3),
-        None => None,
-    };
+    let configured = configured_syntax(config_version);
     let syntaxes: Vec<(String, Option<Syntax>)> =
         hosts.into_iter().map(|h| (h.clone(), configured.or_else(|| host_syntax(stacks, &h)))).collect();
     let mut findings = Vec::new();
@@ -67,13 +80,7 @@ pub fn resolve_rules(stacks: &mut [Stack], db: &SourceDb, config_version: Option
                     "v3" => Some(Syntax::V3),
                     _ => None,
                 });
-                let text = rule_label.value.as_str();
-                let parsed = match explicit.or(host_syntax) {
-                    Some(syntax) => rule::parse(text, syntax).map_err(|e| (e, Some(syntax))),
-                    None => rule::parse(text, Syntax::V3)
-                        .or_else(|e3| rule::parse(text, Syntax::V2).map_err(|_| (e3, None))),
-                };
-                let parsed = match parsed {
+                let parsed = match parse_rule(&rule_label.value, explicit.or(host_syntax)) {
                     Ok(expr) => Ok(expr),
                     Err((err, syntax)) => {
                         if svc.active && stack.loaded && rule_label.known {
@@ -145,23 +152,12 @@ pub fn resolve_file_rules(
         [first, rest @ ..] if rest.iter().all(|s| s == first) => *first,
         _ => None,
     };
-    let syntax = match config_version {
-        Some(2) => Some(Syntax::V2),
-        Some(_) => Some(Syntax::V3),
-        None => agreed,
-    };
+    let syntax = configured_syntax(config_version).or(agreed);
     let mut findings = Vec::new();
     for (_, config) in files.iter_mut() {
         for router in &mut config.routers {
             let Some(rule) = &router.rule else { continue };
-            let text = rule.value.as_str();
-            let parsed = match syntax {
-                Some(s) => rule::parse(text, s).map_err(|e| (e, Some(s))),
-                None => {
-                    rule::parse(text, Syntax::V3).or_else(|e3| rule::parse(text, Syntax::V2).map_err(|_| (e3, None)))
-                }
-            };
-            router.parsed = Some(match parsed {
+            router.parsed = Some(match parse_rule(&rule.value, syntax) {
                 Ok(e) => Ok(e),
                 Err((err, s)) => {
                     let label = labels::LabelValue {
