@@ -136,6 +136,22 @@ impl StackModel {
     pub fn same_host(&self, a: &Stack, b: &Stack) -> bool {
         a.host == b.host
     }
+
+    /// Every pair of environment variants of one app deployed side by side (prod and staging of the same
+    /// app on one host), each pair once, in model order: what the cross-environment rules compare.
+    pub fn environment_pairs(&self) -> Vec<(&Stack, &Stack)> {
+        let envs: Vec<&Stack> =
+            self.stacks.iter().filter(|s| s.loaded && !s.fragment && s.env_name.is_some()).collect();
+        let mut out = Vec::new();
+        for (i, a) in envs.iter().enumerate() {
+            for b in envs.iter().skip(i + 1) {
+                if a.app == b.app && a.env_name != b.env_name && self.same_host(a, b) {
+                    out.push((*a, *b));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// How the project name was decided (semantics.md §1.13).

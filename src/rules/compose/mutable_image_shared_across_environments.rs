@@ -49,23 +49,17 @@ fn env_label(s: &Stack) -> &str {
 }
 
 fn check(model: &StackModel, out: &mut Sink) {
-    let envs: Vec<&Stack> = model.stacks.iter().filter(|s| s.loaded && !s.fragment && s.env_name.is_some()).collect();
-    for (i, a) in envs.iter().enumerate() {
-        for b in envs.iter().skip(i + 1) {
-            if a.app != b.app || a.env_name == b.env_name || !model.same_host(a, b) {
+    for (a, b) in model.environment_pairs() {
+        let (ua, ub) = (uses(a), uses(b));
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for x in &ua {
+            let Some(y) = ub.iter().find(|y| same_image(x, y)) else { continue };
+            let key = (x.parsed.repo.as_str(), x.parsed.effective_tag());
+            if seen.contains(&key) {
                 continue;
             }
-            let (ua, ub) = (uses(a), uses(b));
-            let mut seen: Vec<(&str, &str)> = Vec::new();
-            for x in &ua {
-                let Some(y) = ub.iter().find(|y| same_image(x, y)) else { continue };
-                let key = (x.parsed.repo.as_str(), x.parsed.effective_tag());
-                if seen.contains(&key) {
-                    continue;
-                }
-                seen.push(key);
-                report(model, x, y, out);
-            }
+            seen.push(key);
+            report(model, x, y, out);
         }
     }
 }

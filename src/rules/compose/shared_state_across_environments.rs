@@ -127,25 +127,19 @@ fn written_dirs(stack: &Stack) -> Vec<Side<'_>> {
 }
 
 fn check(model: &StackModel, out: &mut Sink) {
-    let envs: Vec<&Stack> = model.stacks.iter().filter(|s| s.loaded && !s.fragment && s.env_name.is_some()).collect();
-    for (i, a) in envs.iter().enumerate() {
-        for b in envs.iter().skip(i + 1) {
-            if a.app != b.app || a.env_name == b.env_name || !model.same_host(a, b) {
+    for (a, b) in model.environment_pairs() {
+        let (va, vb) = (written_volumes(a), written_volumes(b));
+        for sa in &va {
+            let Some(da) = sa.decl else { continue };
+            let Some(sb) = vb.iter().find(|s| s.decl.is_some_and(|d| d.real_name == da.real_name)) else {
                 continue;
-            }
-            let (va, vb) = (written_volumes(a), written_volumes(b));
-            for sa in &va {
-                let Some(da) = sa.decl else { continue };
-                let Some(sb) = vb.iter().find(|s| s.decl.is_some_and(|d| d.real_name == da.real_name)) else {
-                    continue;
-                };
-                report_volume(model, sa, sb, out);
-            }
-            let (ba, bb) = (written_dirs(a), written_dirs(b));
-            for sa in &ba {
-                let Some(sb) = bb.iter().find(|s| s.mount.host_path == sa.mount.host_path) else { continue };
-                report_dir(model, sa, sb, out);
-            }
+            };
+            report_volume(model, sa, sb, out);
+        }
+        let (ba, bb) = (written_dirs(a), written_dirs(b));
+        for sa in &ba {
+            let Some(sb) = bb.iter().find(|s| s.mount.host_path == sa.mount.host_path) else { continue };
+            report_dir(model, sa, sb, out);
         }
     }
 }
