@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::model::env::{EnvValue, environment_of_name};
 use crate::model::{EnvFileModel, EnvRole, Environment, StackModel};
+use crate::source::Span;
 
 /// The environment an env file is for: its name (`.env.production`), its values (`NODE_ENV=production`,
 /// also `*_ENV`/`*_ENVIRONMENT` keys such as `_APP_ENV` or `FLASK_ENV`), else the environment of the
@@ -329,6 +330,22 @@ pub fn shared_namespace<'m>(
     };
     let mine = owner(svc);
     stack.active_services().filter(|s| owner(s) == mine).collect()
+}
+
+/// One variable with a known value: name, value (trimmed), where the name is written.
+pub struct Var<'a> {
+    pub key: &'a str,
+    pub value: &'a str,
+    pub span: Span,
+}
+
+/// What a service's container ends up with (env files and `environment:` together), known values only.
+pub fn known_service_vars(svc: &crate::model::Service) -> Vec<Var<'_>> {
+    svc.environment
+        .iter()
+        .filter(|v| v.known)
+        .filter_map(|v| Some(Var { key: &v.key, value: v.value.as_deref()?.trim(), span: v.key_span }))
+        .collect()
 }
 
 #[cfg(test)]

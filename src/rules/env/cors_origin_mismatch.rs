@@ -2,7 +2,7 @@
 //! one environment disagree, or hold entries that can never match.
 use std::collections::{HashMap, HashSet};
 
-use crate::rules::common::{self, has_reference, list_items, parse_url};
+use crate::rules::common::{self, Var, has_reference, list_items, parse_url};
 use crate::rules::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -14,13 +14,6 @@ pub static RULE: Rule = Rule {
     doc: include_str!("../../../rules/docs/E211-cors-origin-mismatch.md"),
     check,
 };
-
-/// One variable: name, value, where the name is written.
-struct Var<'a> {
-    key: &'a str,
-    value: &'a str,
-    span: Span,
-}
 
 fn check(model: &StackModel, out: &mut Sink) {
     let mut seen = HashSet::new();
@@ -40,13 +33,7 @@ fn check(model: &StackModel, out: &mut Sink) {
     // What a service ends up with (env files and `environment:` together). The domains the proxies
     // serve are not in the model yet: values are compared among themselves.
     for (_, svc) in model.services() {
-        let vars: Vec<Var<'_>> = svc
-            .environment
-            .iter()
-            .filter(|v| v.known)
-            .filter_map(|v| Some(Var { key: &v.key, value: v.value.as_deref()?.trim(), span: v.key_span }))
-            .collect();
-        check_vars(&vars, &mut seen, out);
+        check_vars(&common::known_service_vars(svc), &mut seen, out);
     }
 }
 

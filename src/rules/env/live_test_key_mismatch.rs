@@ -1,7 +1,7 @@
 //! E206: one environment mixes live and test credentials of the same payment provider.
 use std::collections::{HashMap, HashSet};
 
-use crate::rules::common::{self, has_reference, parse_url};
+use crate::rules::common::{self, Var, has_reference, parse_url};
 use crate::rules::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -29,13 +29,6 @@ impl Mode {
     }
 }
 
-/// One variable of an environment: name, value, where the name is written.
-struct Var<'a> {
-    key: &'a str,
-    value: &'a str,
-    span: Span,
-}
-
 fn check(model: &StackModel, out: &mut Sink) {
     let mut seen = HashSet::new();
     for env in common::real_env_files(model) {
@@ -51,13 +44,7 @@ fn check(model: &StackModel, out: &mut Sink) {
         check_vars(&vars, &mut seen, out);
     }
     for (_, svc) in model.services() {
-        let vars: Vec<Var<'_>> = svc
-            .environment
-            .iter()
-            .filter(|v| v.known)
-            .filter_map(|v| Some(Var { key: &v.key, value: v.value.as_deref()?.trim(), span: v.key_span }))
-            .collect();
-        check_vars(&vars, &mut seen, out);
+        check_vars(&common::known_service_vars(svc), &mut seen, out);
     }
 }
 
