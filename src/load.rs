@@ -470,7 +470,7 @@ impl<'o> Loader<'o> {
         let mut configs: Vec<(PathBuf, nginx::Config, ProxyRole)> = Vec::new();
         let mut included: HashSet<PathBuf> = HashSet::new();
         for (path, id, text) in &texts {
-            let role = nginx_role(path, stacks, dockerfiles);
+            let role = proxy_config_role(path, stacks, dockerfiles);
             let env: Option<HashMap<String, String>> = match &role {
                 ProxyRole::Container { stack, service } => {
                     stacks.get(*stack).and_then(|s| s.service(service)).map(|svc| {
@@ -569,7 +569,7 @@ impl<'o> Loader<'o> {
             let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
             let text: Arc<str> = Arc::from(text);
             let id = self.model.db.add(path.clone(), text.clone(), FileKind::Caddyfile);
-            let role = nginx_role(path, stacks, dockerfiles);
+            let role = proxy_config_role(path, stacks, dockerfiles);
             let env: HashMap<String, String> = match &role {
                 ProxyRole::Container { stack, service } => stacks
                     .get(*stack)
@@ -2044,11 +2044,11 @@ fn looks_like_nginx(text: &str) -> bool {
     })
 }
 
-/// The role of an nginx file: the first service (in stack order) that bind-mounts the file or one of its
-/// directories, or whose Dockerfile copies it (`COPY nginx.conf /etc/nginx/...` from its build context;
-/// a file at the top of a build context whose Dockerfile is not in the repository), runs it; nobody doing so means
-/// the host's nginx.
-fn nginx_role(
+/// The role of a proxy configuration file (nginx, Caddy): the first service (in stack order) that
+/// bind-mounts the file or one of its directories runs it; else the first whose Dockerfile copies it
+/// (`COPY nginx.conf /etc/nginx/...` from its build context; a file at the top of a build context whose
+/// Dockerfile is not in the repository); else the host's proxy.
+fn proxy_config_role(
     path: &Path,
     stacks: &[Stack],
     dockerfiles: &[crate::sources::dockerfile::Dockerfile],
