@@ -159,7 +159,13 @@ pub fn find(start: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
         for name in FILE_NAMES {
             let candidate = d.join(name);
             if candidate.is_file() {
-                return Some(candidate);
+                // Relative to the working directory when under it: every path derived from the config
+                // (stacks, env files, the zone file) is then shown as the user typed the run.
+                let cwd = std::env::current_dir().ok();
+                return Some(match cwd.as_deref().and_then(|c| candidate.strip_prefix(c).ok()) {
+                    Some(rel) => rel.to_path_buf(),
+                    None => candidate,
+                });
             }
         }
         dir = d.parent();
@@ -227,7 +233,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             return Err(err(find_key(text, &s.name), format!("[[stack]] `{}` lists no compose file", s.name)));
         }
     }
-    let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
     Ok(Config {
         path: path.to_path_buf(),

@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod interp;
 pub mod knowledge;
 pub mod load;
+pub mod map;
 pub mod model;
 pub mod packs;
 pub mod provenance;

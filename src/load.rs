@@ -182,7 +182,9 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     l.load_caddy(&found.caddy, &stacks, &dockerfiles);
     l.load_traefik_files(&found.yaml, &stacks, traefik_version);
     l.model.dockerfiles = dockerfiles;
-    l.finish(stacks)
+    let mut loaded = l.finish(stacks);
+    loaded.model.routes = crate::model::routes::build(&loaded.model);
+    loaded
 }
 
 /// A stack declared in stackcheck.toml (`[[stack]]`); paths relative to the config file.
@@ -654,6 +656,7 @@ impl<'o> Loader<'o> {
         reserved.sort_by_key(|r| r.port);
         self.model.host.reserved_ports = reserved;
         self.model.host.proxy = config.host.proxy.filter(|p| *p != crate::config::ProxyKind::None);
+        self.model.host.traefik_network = config.traefik.network.clone();
         // The `proxy = "..."` line of `[host]` (the only key of that name).
         let mut offset = 0;
         for line in config.text.split_inclusive('\n') {

@@ -41,6 +41,8 @@ enum Command {
     },
     /// Print the resolved model as JSON (secrets masked).
     Inspect(CheckArgs),
+    /// Print the routing map: domain → DNS → proxy → upstream → service:port (`--format json|mermaid`).
+    Map(CheckArgs),
     /// Write a starter stackcheck.toml from what discovery finds under PATH (default: .).
     Init {
         path: Option<PathBuf>,
@@ -57,6 +59,16 @@ enum FormatArg {
     Human,
     Compact,
     Json,
+    /// A Mermaid flowchart (`map` only).
+    Mermaid,
+}
+
+/// What a run prints after loading and checking.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Check,
+    Inspect,
+    Map,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -145,9 +157,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
-        None => check(cli.check, false),
-        Some(Command::Check(args)) => check(args, false),
-        Some(Command::Inspect(args)) => check(args, true),
+        None => check(cli.check, Mode::Check),
+        Some(Command::Check(args)) => check(args, Mode::Check),
+        Some(Command::Inspect(args)) => check(args, Mode::Inspect),
+        Some(Command::Map(args)) => check(args, Mode::Map),
         Some(Command::Rules { format }) => match format {
             Some(FormatArg::Json) => {
                 print(&(serde_json::to_string_pretty(&rules::json()).map_err(|e| e.to_string())? + "\n"), None)
@@ -205,7 +218,7 @@ fn print(s: &str, output: Option<&PathBuf>) -> Result<u8, String> {
     Ok(0)
 }
 
-fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
+fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
     for s in args.select.iter().chain(&args.ignore) {
         if !rules::is_known_selector(s) {
             return Err(format!("unknown rule selector `{s}` (use a code like C101, a name, or a prefix like C1)"));
@@ -250,8 +263,25 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
+    if mode != Mode::Map && matches!(args.format, Some(FormatArg::Mermaid)) {
+        return Err("`--format mermaid` is a format of `stackcheck map`".to_owned());
+    }
     let report = stackcheck::check(&opts);
-    if inspect {
+    if mode == Mode::Map {
+        let s = match args.format {
+            Some(FormatArg::Json) => {
+                serde_json::to_string_pretty(&stackcheck::map::json(&report.model, &report.secrets))
+                    .map_err(|e| e.to_string())?
+                    + "\n"
+            }
+            Some(FormatArg::Mermaid) => stackcheck::map::mermaid(&report.model, &report.secrets),
+            _ => stackcheck::map::table(&report.model, &report.secrets),
+        };
+        print(&s, args.output.as_ref())?;
+        std::mem::forget(report);
+        return Ok(0);
+    }
+    if mode == Mode::Inspect {
         let v = stackcheck::inspect::to_json(&report.model, &report.secrets);
         let s = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n";
         return print(&s, args.output.as_ref());
@@ -262,7 +292,7 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     let format = match args.format {
         Some(FormatArg::Compact) => Format::Compact,
         Some(FormatArg::Json) => Format::Json,
-        Some(FormatArg::Human) | None => Format::Human,
+        Some(FormatArg::Human | FormatArg::Mermaid) | None => Format::Human,
     };
     let ropts = RenderOptions {
         format,

@@ -2,3 +2,4 @@
 //! with how it was checked. Kept short on purpose: an image missing here is "unknown", never a guess.
 pub mod healthchecks;
 pub mod images;
+pub mod listen;

@@ -10,6 +10,7 @@ use crate::yaml::Node;
 
 pub mod env;
 pub mod image;
+pub mod routes;
 
 pub use env::{EnvFileModel, EnvRole, Environment, TemplatePair};
 
@@ -57,6 +58,8 @@ pub struct StackModel {
     /// Traefik file-provider dynamic configurations (YAML files with a top-level `http:` of routers or
     /// services), by file.
     pub traefik_files: Vec<(FileId, crate::sources::traefik::file::DynamicConfig)>,
+    /// The routing graph: domain → DNS → proxy → upstream → service → port (built last, from the rest).
+    pub routes: routes::Routes,
 }
 
 /// One Caddyfile (imports spliced in) and the model built from it.
@@ -93,6 +96,8 @@ pub struct HostConfig {
     pub proxy: Option<crate::config::ProxyKind>,
     /// Where `proxy` is written.
     pub proxy_span: Option<Span>,
+    /// `[traefik] network`: the Docker network Traefik reaches containers on.
+    pub traefik_network: Option<String>,
 }
 
 #[derive(Clone, Debug)]
