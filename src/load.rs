@@ -472,7 +472,7 @@ impl<'o> Loader<'o> {
         let mut configs: Vec<(PathBuf, nginx::Config, ProxyRole)> = Vec::new();
         let mut included: HashSet<PathBuf> = HashSet::new();
         for (path, id, text) in &texts {
-            let role = proxy_config_role(path, stacks, dockerfiles);
+            let role = proxy_config_role(path, &self.cwd, stacks, dockerfiles);
             let env: Option<HashMap<String, String>> = match &role {
                 ProxyRole::Container { stack, service } => {
                     stacks.get(*stack).and_then(|s| s.service(service)).map(|svc| {
@@ -571,7 +571,7 @@ impl<'o> Loader<'o> {
             let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
             let text: Arc<str> = Arc::from(text);
             let id = self.model.db.add(path.clone(), text.clone(), FileKind::Caddyfile);
-            let role = proxy_config_role(path, stacks, dockerfiles);
+            let role = proxy_config_role(path, &self.cwd, stacks, dockerfiles);
             let env: HashMap<String, String> = match &role {
                 ProxyRole::Container { stack, service } => stacks
                     .get(*stack)
@@ -2053,18 +2053,24 @@ fn looks_like_nginx(text: &str) -> bool {
 /// Dockerfile is not in the repository); else the host's proxy.
 fn proxy_config_role(
     path: &Path,
+    cwd: &Path,
     stacks: &[Stack],
     dockerfiles: &[crate::sources::dockerfile::Dockerfile],
 ) -> crate::model::ProxyRole {
+    // Paths compared absolute and lexically normalised: a mount written `$PWD/Caddyfile` is absolute,
+    // the discovered file relative to the working directory.
+    let absolute = |p: &Path| if p.is_absolute() { normalize(p) } else { normalize(&cwd.join(p)) };
+    let abs_path = absolute(path);
+    let path = abs_path.as_path();
     let mut by_image = None;
     for (i, stack) in stacks.iter().enumerate().filter(|(_, s)| s.loaded) {
         for svc in stack.active_services() {
             let mounted = svc.volumes.iter().any(|m| {
                 m.kind == crate::model::MountKind::Bind
-                    && m.host_path.as_deref().is_some_and(|h| path == h || path.starts_with(h))
+                    && m.host_path.as_deref().map(absolute).is_some_and(|h| path == h || path.starts_with(&h))
             });
             let copied = svc.build.as_ref().is_some_and(|b| {
-                let Some(ctx) = &b.context_dir else { return false };
+                let Some(ctx) = b.context_dir.as_deref().map(absolute) else { return false };
                 // A file at the top of a build context whose Dockerfile we cannot read (or one directory
                 // below: `nginx/`, `.nginx/`) is taken as the image's.
                 let Some(file) = b.dockerfile_file else {

@@ -257,6 +257,18 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// `http://backend:8000`, `redis://cache:6379/`: a URL with no credentials, path or query holds nothing
+/// secret (a `PRIVATE_BACKEND_URL` naming a service); scrubbing it would hide every upstream that names
+/// the same service. A webhook URL keeps its secret in the path and stays a secret.
+fn bare_service_url(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once("://") else { return false };
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
+        return false;
+    }
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    !authority.is_empty() && !authority.contains(['@', '/', '?', '#'])
+}
+
 /// Every secret value known in a run, to scrub from free text (messages, help, JSON) as a last line of
 /// defence: rules should never put a secret in a message in the first place.
 #[derive(Default, Clone)]
@@ -273,7 +285,7 @@ impl SecretSet {
         let v = value.trim().trim_matches(['"', '\'']);
         // Short values (`1`, `no`, `example`) would scrub ordinary words out of paths and names; the
         // snippets mask every value of a secret-named key whatever its length.
-        if v.chars().count() >= 8 && !only_references(v) && self.seen.insert(v.to_owned()) {
+        if v.chars().count() >= 8 && !only_references(v) && !bare_service_url(v) && self.seen.insert(v.to_owned()) {
             self.values.push(v.to_owned());
             self.by_prefix = std::sync::OnceLock::new();
         }
@@ -430,6 +442,18 @@ mod tests {
         set.add("Xq9vL2mN8pR4tW6y");
         let masked = mask_source("OTHER=\"Xq9vL2mN8pR4tW6y\n", &set).expect("masked");
         assert_eq!(masked, "OTHER=\"****************\n");
+    }
+
+    #[test]
+    fn bare_service_urls_are_not_secrets() {
+        assert!(bare_service_url("http://backend:8000"));
+        assert!(bare_service_url("redis://cache:6379/"));
+        assert!(!bare_service_url("redis://:hunter2hunter2@cache:6379"));
+        assert!(!bare_service_url("https://hooks.slack.com/services/T0/B0/XXXXXXXX"));
+        assert!(!bare_service_url("sk_live_abcdefgh"));
+        let mut set = SecretSet::default();
+        set.add("http://backend:8000");
+        assert!(set.is_empty());
     }
 
     #[test]

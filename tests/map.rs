@@ -73,3 +73,10 @@ fn mermaid_is_a_check_error() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn readme_shows_the_current_map_of_the_caddy_demo() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let out = map(&["fixtures/cases/caddy-nginx-app"]);
+    assert!(readme.contains(out.trim_end()), "README.md's map block is stale; current output:\n{out}");
+}
