@@ -657,6 +657,14 @@ impl<'o> Loader<'o> {
         self.model.host.reserved_ports = reserved;
         self.model.host.proxy = config.host.proxy.filter(|p| *p != crate::config::ProxyKind::None);
         self.model.host.traefik_network = config.traefik.network.clone();
+        self.model.host.public_ip_span = config.host.public_ip.as_ref().map(|i| span(i.span()));
+        self.model.host.public_ipv6_span = config.host.public_ipv6.as_ref().map(|i| span(i.span()));
+        self.model.host.domains = config
+            .stacks
+            .iter()
+            .flat_map(|s| s.domains.iter())
+            .map(|d| crate::model::Text { value: d.get_ref().clone(), span: span(d.span()), known: true, interp: None })
+            .collect();
         // The `proxy = "..."` line of `[host]` (the only key of that name).
         let mut offset = 0;
         for line in config.text.split_inclusive('\n') {

@@ -98,6 +98,11 @@ pub struct HostConfig {
     pub proxy_span: Option<Span>,
     /// `[traefik] network`: the Docker network Traefik reaches containers on.
     pub traefik_network: Option<String>,
+    /// Where `public_ip` / `public_ipv6` are written.
+    pub public_ip_span: Option<Span>,
+    pub public_ipv6_span: Option<Span>,
+    /// `domains` of every `[[stack]]`: the domains the user says the stacks serve.
+    pub domains: Vec<Text>,
 }
 
 #[derive(Clone, Debug)]

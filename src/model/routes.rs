@@ -196,7 +196,9 @@ pub fn build(model: &StackModel) -> Routes {
     b.traefik_label_roots(&mut routes);
     b.traefik_file_roots(&mut routes);
     for r in &mut routes {
-        r.dns = b.dns(&r.domain);
+        if r.domain.kind == DomainKind::Exact {
+            r.dns = lookup(model, &r.domain.name);
+        }
     }
     routes.sort_by(|a, b| {
         (a.domain.kind == DomainKind::Any, &a.domain.name, a.hops.first().map(|h| h.proxy.span)).cmp(&(
@@ -1182,54 +1184,65 @@ impl<'m> Builder<'m> {
         self.model.dns.expect_v4.iter().any(|ip| ip.to_string() == host)
             || self.model.dns.expect_v6.iter().any(|ip| ip.to_string() == host)
     }
+}
 
-    // ------------------------------------------------------------------ DNS
-
-    fn dns(&self, domain: &Domain) -> Dns {
-        if domain.kind != DomainKind::Exact || !domain.name.contains('.') || is_ip(&domain.name) {
-            return Dns::NotChecked;
-        }
-        let Some(zone) = &self.model.dns.zone else { return Dns::NotChecked };
-        if self.model.dns.mode == crate::config::DnsMode::Off {
-            return Dns::NotChecked;
-        }
-        let r = zone.resolve(&domain.name);
-        if r.looped {
-            return Dns::Unverifiable { reason: "the CNAME chain loops".to_owned() };
-        }
-        if let Some(out) = &r.leaves_zone {
-            return Dns::Unverifiable { reason: format!("the CNAME chain leaves the records at `{out}`") };
-        }
-        let addresses: Vec<(String, Span)> =
-            r.a.iter()
-                .chain(&r.aaaa)
-                .filter_map(|i| zone.records.get(*i))
-                .map(|rec| (rdata_text(&rec.data), rec.span))
-                .collect();
-        if addresses.is_empty() {
-            return Dns::Missing;
-        }
-        let via = r.chain.iter().filter_map(|i| zone.records.get(*i)).map(|rec| rec.span).collect();
-        let expect = &self.model.dns;
-        let status = if expect.expect_v4.is_empty() && expect.expect_v6.is_empty() {
-            Status::Ok
-        } else {
-            let elsewhere: Vec<&str> = addresses
-                .iter()
-                .map(|(a, _)| a.as_str())
-                .filter(|a| {
-                    !expect.expect_v4.iter().any(|ip| ip.to_string() == *a)
-                        && !expect.expect_v6.iter().any(|ip| ip.to_string() == *a)
-                })
-                .collect();
-            if elsewhere.is_empty() {
-                Status::Ok
-            } else {
-                Status::Broken(format!("points at {} (not this host)", elsewhere.join(", ")))
-            }
-        };
-        Dns::Addresses { addresses, via, status }
+/// What DNS says about a domain: its records (zone file, inline records) followed through CNAMEs, and
+/// whether they point at this host (`[host] public_ip(v6)`, `--expect-ip`). A record set entirely inside a
+/// CDN's ranges is the CDN proxying for the host, not "elsewhere".
+pub fn lookup(model: &StackModel, name: &str) -> Dns {
+    if !name.contains('.') || is_ip(name) || name.contains('*') {
+        return Dns::NotChecked;
     }
+    let Some(zone) = &model.dns.zone else { return Dns::NotChecked };
+    if model.dns.mode == crate::config::DnsMode::Off {
+        return Dns::NotChecked;
+    }
+    let r = zone.resolve(name);
+    if r.looped {
+        return Dns::Unverifiable { reason: "the CNAME chain loops".to_owned() };
+    }
+    if let Some(out) = &r.leaves_zone {
+        return Dns::Unverifiable { reason: format!("the CNAME chain leaves the records at `{out}`") };
+    }
+    let addresses: Vec<(String, Span)> =
+        r.a.iter()
+            .chain(&r.aaaa)
+            .filter_map(|i| zone.records.get(*i))
+            .map(|rec| (rdata_text(&rec.data), rec.span))
+            .collect();
+    if addresses.is_empty() {
+        return Dns::Missing;
+    }
+    let via = r.chain.iter().filter_map(|i| zone.records.get(*i)).map(|rec| rec.span).collect();
+    let status = match elsewhere(model, &addresses) {
+        Some(bad) => Status::Broken(format!("points at {} (not this host)", bad.join(", "))),
+        None => Status::Ok,
+    };
+    Dns::Addresses { addresses, via, status }
+}
+
+/// The addresses of a record set that miss the host: for each family with an expected address, the
+/// family's addresses when none of them is expected (and they are not a CDN's). None when all is well.
+pub fn elsewhere(model: &StackModel, addresses: &[(String, Span)]) -> Option<Vec<String>> {
+    let ips: Vec<std::net::IpAddr> = addresses.iter().filter_map(|(a, _)| a.parse().ok()).collect();
+    let mut bad = Vec::new();
+    let v4: Vec<std::net::IpAddr> = ips.iter().copied().filter(std::net::IpAddr::is_ipv4).collect();
+    let v6: Vec<std::net::IpAddr> = ips.iter().copied().filter(std::net::IpAddr::is_ipv6).collect();
+    let expect = &model.dns;
+    let family = |got: &[std::net::IpAddr], want: &[std::net::IpAddr], bad: &mut Vec<String>| {
+        if want.is_empty() || got.is_empty() || got.iter().any(|ip| want.contains(ip)) {
+            return;
+        }
+        if got.iter().all(|ip| crate::knowledge::cdn::cdn_of(*ip).is_some()) {
+            return;
+        }
+        bad.extend(got.iter().map(std::string::ToString::to_string));
+    };
+    let want4: Vec<std::net::IpAddr> = expect.expect_v4.iter().map(|i| std::net::IpAddr::V4(*i)).collect();
+    let want6: Vec<std::net::IpAddr> = expect.expect_v6.iter().map(|i| std::net::IpAddr::V6(*i)).collect();
+    family(&v4, &want4, &mut bad);
+    family(&v6, &want6, &mut bad);
+    (!bad.is_empty()).then_some(bad)
 }
 
 fn rdata_text(d: &crate::sources::dns::RData) -> String {
