@@ -235,3 +235,28 @@ mod imp {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::dns::{Answer, LookupFailure};
+
+    #[test]
+    fn no_names_no_lookup() {
+        let live = lookup(&[], &LiveSettings::default());
+        assert!(live.lookups.is_empty() && live.zone.records.is_empty());
+        assert_eq!(live.servers, ["system"]);
+        assert_eq!(live.timeout, DEFAULT_TIMEOUT);
+    }
+
+    /// Without the feature every name is recorded as unverifiable, never as missing.
+    #[cfg(not(feature = "live-dns"))]
+    #[test]
+    fn without_the_feature_lookups_are_unsupported() {
+        let names = ["b.example.org".to_owned(), "a.example.org".to_owned(), "b.example.org".to_owned()];
+        let live = lookup(&names, &LiveSettings::default());
+        let got: Vec<&str> = live.lookups.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(got, ["a.example.org", "b.example.org"]);
+        assert!(live.lookups.iter().all(|l| l.a == Answer::Failed(LookupFailure::Unsupported)));
+    }
+}
