@@ -405,9 +405,52 @@ fn bench_fifty_domains() {
         let took = start.elapsed();
         assert!(live.lookups.iter().all(|l| l.a == Answer::Records && l.aaaa == Answer::Records), "{live:?}");
         assert_eq!(live.zone.records.len(), 100);
-        println!("run {run}: {:.1} ms", took.as_secs_f64() * 1000.0);
+        println!("run {run}: {:.1} ms", ms(took));
         times.push(took);
     }
     times.sort();
-    println!("median of {}: {:.1} ms (50 names, A + AAAA)", times.len(), times[times.len() / 2].as_secs_f64() * 1000.0);
+    println!("lookup(): median of {}: {:.1} ms (50 names, A + AAAA)", times.len(), ms(times[times.len() / 2]));
+
+    // End to end: the binary on a stack whose stackcheck.toml lists the 50 domains, live vs off.
+    let dir = tempfile::tempdir().unwrap();
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  app:\n    image: ghcr.io/example/app:1.4.2\n    restart: unless-stopped\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("stackcheck.toml"),
+        format!(
+            "[[stack]]\nname = \"prod\"\ncompose = [\"docker-compose.yml\"]\ndomains = [{}]\n\n[dns]\nmode = \"live\"\nnameservers = [\"{}\"]\ntimeout = \"2s\"\n",
+            quoted.join(", "),
+            server.addr
+        ),
+    )
+    .unwrap();
+    for mode in ["off", "live"] {
+        let mut runs = Vec::new();
+        for _ in 0..9 {
+            let start = Instant::now();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackcheck"))
+                .arg("inspect")
+                .arg(dir.path())
+                .args(["--dns", mode])
+                .output()
+                .unwrap();
+            runs.push(start.elapsed());
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect prints JSON");
+            if mode == "live" {
+                let lookups = v["dns"]["live"]["lookups"].as_array().expect("lookups");
+                assert_eq!(lookups.len(), 50);
+                assert!(lookups.iter().all(|l| l["a"] == "records" && l["aaaa"] == "records"), "{lookups:?}");
+            }
+        }
+        runs.sort();
+        println!("stackcheck inspect --dns {mode}: median of {}: {:.1} ms", runs.len(), ms(runs[runs.len() / 2]));
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
