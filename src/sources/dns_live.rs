@@ -239,7 +239,6 @@ mod imp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::dns::{Answer, LookupFailure};
 
     #[test]
     fn no_names_no_lookup() {
@@ -253,6 +252,7 @@ mod tests {
     #[cfg(not(feature = "live-dns"))]
     #[test]
     fn without_the_feature_lookups_are_unsupported() {
+        use crate::sources::dns::{Answer, LookupFailure};
         let names = ["b.example.org".to_owned(), "a.example.org".to_owned(), "b.example.org".to_owned()];
         let live = lookup(&names, &LiveSettings::default());
         let got: Vec<&str> = live.lookups.iter().map(|l| l.name.as_str()).collect();
