@@ -106,6 +106,50 @@ pub struct Dns {
     pub mode: Option<DnsMode>,
     /// A zone file, or inline records (`[dns.records]`).
     pub records: Option<DnsRecords>,
+    /// Live mode: the name servers to ask (`"127.0.0.1:5353"`, `"192.0.2.53"` for port 53) instead of
+    /// the system's resolv.conf.
+    #[serde(default)]
+    pub nameservers: Vec<Spanned<String>>,
+    /// Live mode: the per-query timeout, `"2s"`, `"500ms"` or seconds as a number (default 2 s).
+    pub timeout: Option<Spanned<toml::Value>>,
+}
+
+impl Dns {
+    /// `nameservers`, parsed (validated when the config was read).
+    pub fn nameserver_addrs(&self) -> Vec<std::net::SocketAddr> {
+        self.nameservers.iter().filter_map(|s| parse_nameserver(s.get_ref())).collect()
+    }
+
+    /// `timeout`, parsed (validated when the config was read).
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout.as_ref().and_then(|t| parse_timeout(t.get_ref()))
+    }
+}
+
+/// A name server address: `ip:port`, `[v6]:port`, or an address alone (port 53).
+pub fn parse_nameserver(s: &str) -> Option<std::net::SocketAddr> {
+    let s = s.trim();
+    s.parse::<std::net::SocketAddr>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(|ip| std::net::SocketAddr::new(ip, 53)))
+}
+
+/// A DNS timeout: `"2s"`, `"500ms"`, `"1.5s"` or a number of seconds, more than 0 and at most 60 s.
+fn parse_timeout(v: &toml::Value) -> Option<std::time::Duration> {
+    let secs = match v {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        toml::Value::String(s) => {
+            let s = s.trim();
+            if let Some(ms) = s.strip_suffix("ms") {
+                ms.trim().parse::<f64>().ok()? / 1000.0
+            } else {
+                s.strip_suffix('s').unwrap_or(s).trim().parse::<f64>().ok()?
+            }
+        }
+        _ => return None,
+    };
+    (secs > 0.0 && secs <= 60.0).then(|| std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -223,6 +267,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             let at = text.match_indices("[[rules.require]]").nth(i).map(|(p, _)| p..p + "[[rules.require]]".len());
             return Err(err(at, format!("[[rules.require]]: {m}")));
         }
+    }
+    for ns in &raw.dns.nameservers {
+        if parse_nameserver(ns.get_ref()).is_none() {
+            return Err(err(
+                Some(ns.span()),
+                format!("`{}` in [dns] nameservers is not an address (e.g. \"127.0.0.1:5353\")", ns.get_ref()),
+            ));
+        }
+    }
+    if let Some(t) = &raw.dns.timeout
+        && parse_timeout(t.get_ref()).is_none()
+    {
+        return Err(err(
+            Some(t.span()),
+            "[dns] timeout must be a duration up to 60 s, e.g. \"2s\" or \"500ms\"".to_owned(),
+        ));
     }
     let mut names = std::collections::HashSet::new();
     for s in &raw.stack {
@@ -357,6 +417,25 @@ require = ["SENTRY_DSN"]
         assert!(parse(Path::new("s.toml"), text).is_err());
         let text = "[traefik]\nversion = 4\n";
         assert!(parse(Path::new("s.toml"), text).is_err());
+    }
+
+    #[test]
+    fn live_dns_settings() {
+        let text = "[dns]\nmode = \"live\"\nnameservers = [\"127.0.0.1:5353\", \"::1\"]\ntimeout = \"500ms\"\n";
+        let c = parse(Path::new("s.toml"), text).expect("valid");
+        assert_eq!(c.dns.mode, Some(DnsMode::Live));
+        let addrs: Vec<String> = c.dns.nameserver_addrs().iter().map(ToString::to_string).collect();
+        assert_eq!(addrs, ["127.0.0.1:5353", "[::1]:53"]);
+        assert_eq!(c.dns.timeout(), Some(std::time::Duration::from_millis(500)));
+        let c = parse(Path::new("s.toml"), "[dns]\ntimeout = 3\n").expect("valid");
+        assert_eq!(c.dns.timeout(), Some(std::time::Duration::from_secs(3)));
+        let text = "[dns]\nnameservers = [\"ns1.example.org\"]\n";
+        let e = parse(Path::new("s.toml"), text).expect_err("not an address");
+        assert_eq!(&text[e.range.expect("range")], "\"ns1.example.org\"");
+        for bad in ["0", "\"forever\"", "120", "\"-1s\""] {
+            let text = format!("[dns]\ntimeout = {bad}\n");
+            assert!(parse(Path::new("s.toml"), &text).is_err(), "{bad}");
+        }
     }
 
     #[test]

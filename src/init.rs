@@ -98,7 +98,9 @@ pub fn starter(model: &StackModel, base: &std::path::Path) -> String {
     }
     let _ = writeln!(out, "[dns]");
     let _ = writeln!(out, "mode = \"off\"   # off | file | live");
-    let _ = writeln!(out, "# records = \"deploy/dns.zone\"\n");
+    let _ = writeln!(out, "# records = \"deploy/dns.zone\"");
+    let _ = writeln!(out, "# nameservers = [\"192.0.2.53\"]   # live: ask these instead of /etc/resolv.conf");
+    let _ = writeln!(out, "# timeout = \"2s\"                 # live: per query\n");
     let _ = writeln!(out, "[rules]");
     let _ = writeln!(out, "# select = [\"ALL\"]");
     let _ = writeln!(out, "# ignore = []");

@@ -301,21 +301,40 @@ fn traefik(model: &StackModel) -> Vec<Value> {
 }
 
 fn dns(model: &StackModel) -> Value {
+    use crate::sources::dns::{RData, RecordSource};
     let d = &model.dns;
+    let record = |r: &crate::sources::dns::Record| {
+        json!({
+            "name": r.name,
+            "type": r.rtype,
+            "data": match &r.data {
+                RData::A(a) => a.to_string(),
+                RData::Aaaa(a) => a.to_string(),
+                RData::Cname(c) => c.clone(),
+                RData::Caa { flags, tag, value } => format!("{flags} {tag} \"{value}\""),
+                RData::Other(o) => o.clone(),
+            },
+            "source": match r.source {
+                RecordSource::File => "file",
+                RecordSource::Live => "live",
+            },
+        })
+    };
+    let live = d.live.as_ref();
     json!({
         "mode": format!("{:?}", d.mode).to_lowercase(),
         "file": d.file.and_then(|f| model.db.get(f)).map(|f| f.display_path()),
         "expect": d.expect_v4.iter().map(ToString::to_string).chain(d.expect_v6.iter().map(ToString::to_string)).collect::<Vec<_>>(),
-        "records": d.zone.iter().flat_map(|z| z.records.iter()).map(|r| json!({
-            "name": r.name,
-            "type": r.rtype,
-            "data": match &r.data {
-                crate::sources::dns::RData::A(a) => a.to_string(),
-                crate::sources::dns::RData::Aaaa(a) => a.to_string(),
-                crate::sources::dns::RData::Cname(c) => c.clone(),
-                crate::sources::dns::RData::Caa { flags, tag, value } => format!("{flags} {tag} \"{value}\""),
-                crate::sources::dns::RData::Other(o) => o.clone(),
-            },
-        })).collect::<Vec<_>>(),
+        "records": d.zone.iter().chain(live.map(|l| &l.zone)).flat_map(|z| z.records.iter()).map(record).collect::<Vec<_>>(),
+        "live": live.map(|l| json!({
+            "servers": l.servers,
+            "timeout_ms": u64::try_from(l.timeout.as_millis()).unwrap_or(u64::MAX),
+            "lookups": l.lookups.iter().map(|x| json!({
+                "name": x.name,
+                "a": x.a.label(),
+                "aaaa": x.aaaa.label(),
+                "failure": x.failure().map(ToString::to_string),
+            })).collect::<Vec<_>>(),
+        })),
     })
 }

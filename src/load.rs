@@ -58,6 +58,8 @@ pub struct LoadOptions {
     pub dns_mode: Option<crate::config::DnsMode>,
     /// `--expect-ip`: added to `[host] public_ip`.
     pub expect_ip: Vec<std::net::IpAddr>,
+    /// `--dns-server`: live DNS asks these instead of `[dns] nameservers` (or the system's resolver).
+    pub dns_servers: Vec<std::net::SocketAddr>,
 }
 
 impl Default for LoadOptions {
@@ -77,6 +79,7 @@ impl Default for LoadOptions {
             requirements: crate::packs::builtin(),
             dns_mode: None,
             expect_ip: Vec::new(),
+            dns_servers: Vec::new(),
         }
     }
 }
@@ -183,8 +186,27 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     l.load_traefik_files(&found.yaml, &stacks, traefik_version);
     l.model.dockerfiles = dockerfiles;
     let mut loaded = l.finish(stacks);
+    if loaded.model.dns.mode == crate::config::DnsMode::Live {
+        loaded.model.dns.live = Some(live_dns(&loaded.model, opts));
+    }
     loaded.model.routes = crate::model::routes::build(&loaded.model);
     loaded
+}
+
+/// `--dns live`: looks up every domain the finished model serves (each name once).
+fn live_dns(model: &crate::model::StackModel, opts: &LoadOptions) -> crate::sources::dns::LiveDns {
+    use crate::sources::dns_live::{self, LiveSettings};
+    let dns = opts.config.as_ref().map(|c| &c.dns);
+    let settings = LiveSettings {
+        servers: if opts.dns_servers.is_empty() {
+            dns.map(crate::config::Dns::nameserver_addrs).unwrap_or_default()
+        } else {
+            opts.dns_servers.clone()
+        },
+        timeout: dns.and_then(crate::config::Dns::timeout).unwrap_or(dns_live::DEFAULT_TIMEOUT),
+    };
+    let names: Vec<String> = crate::sources::domains::served_domains(model).into_iter().map(|(name, _)| name).collect();
+    dns_live::lookup(&names, &settings)
 }
 
 /// A stack declared in stackcheck.toml (`[[stack]]`); paths relative to the config file.
@@ -382,8 +404,9 @@ impl<'o> Loader<'o> {
         }
     }
 
-    /// The DNS records of `[dns]` (a zone file or inline records) and the expected addresses. Live lookups
-    /// are not done yet: `live` mode loads the same records as `file` when some are configured.
+    /// The DNS records of `[dns]` (a zone file or inline records), the expected addresses and the
+    /// `[[stack]] domains`. `live` mode loads the configured records too; its lookups run once the model
+    /// is complete ([`live_dns`]), since they need every domain the proxies serve.
     fn load_dns(&mut self) {
         use crate::config::{DnsMode, DnsRecords};
         use crate::sources::dns;
@@ -400,6 +423,17 @@ impl<'o> Loader<'o> {
             match ip {
                 std::net::IpAddr::V4(v4) => model.expect_v4.push(*v4),
                 std::net::IpAddr::V6(v6) => model.expect_v6.push(*v6),
+            }
+        }
+        if let Some(c) = config {
+            // host_config added the file to the table.
+            if let Some(id) = self.model.db.find(&c.path) {
+                model.configured_domains = c
+                    .stacks
+                    .iter()
+                    .flat_map(|s| &s.domains)
+                    .map(|d| (d.get_ref().clone(), Span::new(id, d.span().start, d.span().end)))
+                    .collect();
             }
         }
         if mode != DnsMode::Off {
@@ -659,12 +693,6 @@ impl<'o> Loader<'o> {
         self.model.host.traefik_network = config.traefik.network.clone();
         self.model.host.public_ip_span = config.host.public_ip.as_ref().map(|i| span(i.span()));
         self.model.host.public_ipv6_span = config.host.public_ipv6.as_ref().map(|i| span(i.span()));
-        self.model.host.domains = config
-            .stacks
-            .iter()
-            .flat_map(|s| s.domains.iter())
-            .map(|d| crate::model::Text { value: d.get_ref().clone(), span: span(d.span()), known: true, interp: None })
-            .collect();
         // The `proxy = "..."` line of `[host]` (the only key of that name).
         let mut offset = 0;
         for line in config.text.split_inclusive('\n') {

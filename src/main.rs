@@ -135,6 +135,14 @@ struct CheckArgs {
     /// The address the served domains must point at (added to `[host] public_ip`); repeatable.
     #[arg(long = "expect-ip", value_name = "IP")]
     expect_ip: Vec<std::net::IpAddr>,
+    /// Live DNS asks this name server (`IP` or `IP:PORT`) instead of `[dns] nameservers` or the system's;
+    /// repeatable.
+    #[arg(long = "dns-server", value_name = "ADDR", value_parser = dns_server)]
+    dns_servers: Vec<std::net::SocketAddr>,
+}
+
+fn dns_server(s: &str) -> Result<std::net::SocketAddr, String> {
+    stackcheck::config::parse_nameserver(s).ok_or_else(|| format!("`{s}` is not an address (e.g. 127.0.0.1:5353)"))
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -258,6 +266,7 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
                 DnsArg::Live => stackcheck::config::DnsMode::Live,
             }),
             expect_ip: args.expect_ip.clone(),
+            dns_servers: args.dns_servers.clone(),
             ..LoadOptions::default()
         },
         select: args.select.clone(),

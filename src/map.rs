@@ -221,8 +221,8 @@ pub fn json(model: &StackModel, secrets: &SecretSet) -> Value {
                     json!({
                         "status": st,
                         "reason": reason,
-                        "addresses": addresses.iter().map(|(a, s)| json!({ "address": a, "at": at(model, *s) })).collect::<Vec<_>>(),
-                        "via": via.iter().map(|s| at(model, *s)).collect::<Vec<_>>(),
+                        "addresses": addresses.iter().map(|(a, s)| json!({ "address": a, "at": s.map(|s| at(model, s)) })).collect::<Vec<_>>(),
+                        "via": via.iter().map(|s| s.map(|s| at(model, s))).collect::<Vec<_>>(),
                     })
                 }
                 Dns::Unverifiable { reason } => json!({ "status": "unverifiable", "reason": reason }),

@@ -101,8 +101,6 @@ pub struct HostConfig {
     /// Where `public_ip` / `public_ipv6` are written.
     pub public_ip_span: Option<Span>,
     pub public_ipv6_span: Option<Span>,
-    /// `domains` of every `[[stack]]`: the domains the user says the stacks serve.
-    pub domains: Vec<Text>,
 }
 
 #[derive(Clone, Debug)]

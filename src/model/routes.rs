@@ -57,7 +57,8 @@ pub enum Dns {
     /// DNS checks are off, or the domain is not a name DNS can answer (wildcard, pattern, catch-all).
     NotChecked,
     /// The records resolve to these addresses (each with the span of its A/AAAA record).
-    Addresses { addresses: Vec<(String, Span)>, via: Vec<Span>, status: Status },
+    /// Live answers have no span.
+    Addresses { addresses: Vec<(String, Option<Span>)>, via: Vec<Option<Span>>, status: Status },
     /// A CNAME chain leaves the known records: cannot be finished offline.
     Unverifiable { reason: String },
     /// No A/AAAA record answers the name.
@@ -1193,10 +1194,13 @@ pub fn lookup(model: &StackModel, name: &str) -> Dns {
     if !name.contains('.') || is_ip(name) || name.contains('*') {
         return Dns::NotChecked;
     }
-    let Some(zone) = &model.dns.zone else { return Dns::NotChecked };
     if model.dns.mode == crate::config::DnsMode::Off {
         return Dns::NotChecked;
     }
+    if let Some(failure) = model.dns.live_lookup(name).and_then(|l| l.failure()) {
+        return Dns::Unverifiable { reason: format!("the live lookup failed: {failure}") };
+    }
+    let Some(zone) = model.dns.records() else { return Dns::NotChecked };
     let r = zone.resolve(name);
     if r.looped {
         return Dns::Unverifiable { reason: "the CNAME chain loops".to_owned() };
@@ -1204,7 +1208,7 @@ pub fn lookup(model: &StackModel, name: &str) -> Dns {
     if let Some(out) = &r.leaves_zone {
         return Dns::Unverifiable { reason: format!("the CNAME chain leaves the records at `{out}`") };
     }
-    let addresses: Vec<(String, Span)> =
+    let addresses: Vec<(String, Option<Span>)> =
         r.a.iter()
             .chain(&r.aaaa)
             .filter_map(|i| zone.records.get(*i))
@@ -1223,7 +1227,7 @@ pub fn lookup(model: &StackModel, name: &str) -> Dns {
 
 /// The addresses of a record set that miss the host: for each family with an expected address, the
 /// family's addresses when none of them is expected (and they are not a CDN's). None when all is well.
-pub fn elsewhere(model: &StackModel, addresses: &[(String, Span)]) -> Option<Vec<String>> {
+pub fn elsewhere(model: &StackModel, addresses: &[(String, Option<Span>)]) -> Option<Vec<String>> {
     let ips: Vec<std::net::IpAddr> = addresses.iter().filter_map(|(a, _)| a.parse().ok()).collect();
     let mut bad = Vec::new();
     let v4: Vec<std::net::IpAddr> = ips.iter().copied().filter(std::net::IpAddr::is_ipv4).collect();

@@ -11,7 +11,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::source::{FileId, Span};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RData {
     A(Ipv4Addr),
     Aaaa(Ipv6Addr),
@@ -26,16 +26,27 @@ pub enum RData {
     Other(String),
 }
 
+/// Where a record comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordSource {
+    /// A zone file, or the config's inline `[dns.records]`.
+    File,
+    /// An answer of live DNS (`--dns live`): it is written nowhere, so it has no span.
+    Live,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     /// The owner name, absolute, lower-case, without the trailing dot.
     pub name: String,
-    pub name_span: Span,
+    /// Where the owner is written (None for a live answer).
+    pub name_span: Option<Span>,
     /// The type, upper-case (`A`, `CNAME`...).
     pub rtype: String,
     pub data: RData,
-    /// The whole record, from its owner (or first field) to its last data token.
-    pub span: Span,
+    /// The whole record, from its owner (or first field) to its last data token (None for a live answer).
+    pub span: Option<Span>,
+    pub source: RecordSource,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,7 +202,14 @@ pub fn parse(file: FileId, text: &str, origin: Option<&str>) -> Zone {
             _ => Err(error(type_token.span, format!("`{}` is not a record type", type_token.text))),
         };
         match data {
-            Ok(data) => zone.records.push(Record { name: owner, name_span: owner_span, rtype, data, span }),
+            Ok(data) => zone.records.push(Record {
+                name: owner,
+                name_span: Some(owner_span),
+                rtype,
+                data,
+                span: Some(span),
+                source: RecordSource::File,
+            }),
             Err(e) => zone.errors.push(e),
         }
     }
@@ -456,7 +474,8 @@ txt      TXT \"v=spf1 -all\" ; comment
         assert_eq!(names[2], ("example.org", "AAAA"));
         assert_eq!(names[3], ("www.example.org", "CNAME"));
         let a = &z.records[1];
-        assert_eq!(&ZONE[a.span.start as usize..a.span.end as usize], "@        300 IN A 203.0.113.10");
+        assert_eq!(&ZONE[a.span.unwrap().range()], "@        300 IN A 203.0.113.10");
+        assert_eq!(a.source, RecordSource::File);
         assert_eq!(z.records.last().unwrap().data, RData::Other("v=spf1 -all".to_owned()));
         let caa = z.records.iter().find(|r| r.rtype == "CAA").unwrap();
         assert_eq!(caa.data, RData::Caa { flags: 0, tag: "issue".to_owned(), value: "letsencrypt.org".to_owned() });
@@ -519,6 +538,122 @@ pub struct DnsModel {
     /// `[host] public_ip` / `--expect-ip`.
     pub expect_v4: Vec<std::net::Ipv4Addr>,
     pub expect_v6: Vec<std::net::Ipv6Addr>,
+    /// `[[stack]] domains` of stackcheck.toml, each with where it is written (as written, not normalised:
+    /// [`crate::sources::domains::served_domains`] filters and normalises every source of domains).
+    pub configured_domains: Vec<(String, Span)>,
+    /// What live DNS answered (`--dns live`), for every served domain.
+    pub live: Option<LiveDns>,
+}
+
+impl DnsModel {
+    /// The records the D7xx rules check: live answers in live mode, else the zone file's.
+    pub fn records(&self) -> Option<&Zone> {
+        match (&self.mode, &self.live) {
+            (crate::config::DnsMode::Live, Some(live)) => Some(&live.zone),
+            _ => self.zone.as_ref(),
+        }
+    }
+
+    /// The live lookup of a name (any case, trailing dot or not).
+    pub fn live_lookup(&self, name: &str) -> Option<&LiveLookup> {
+        let name = canonical(name, None);
+        let live = self.live.as_ref()?;
+        live.lookups.binary_search_by(|l| l.name.as_str().cmp(&name)).ok().and_then(|i| live.lookups.get(i))
+    }
+}
+
+/// Live DNS: the A and AAAA lookups of every served domain (each name once per run), done by the loader.
+#[derive(Clone, Debug, Default)]
+pub struct LiveDns {
+    /// The A, AAAA and CNAME records answered (source [`RecordSource::Live`], no span), without duplicates,
+    /// CNAME chains included: [`Zone::resolve`] follows them as it follows a zone file's.
+    pub zone: Zone,
+    /// One entry per name looked up, sorted by name.
+    pub lookups: Vec<LiveLookup>,
+    /// The name servers asked: `ip:port` of `[dns] nameservers` / `--dns-server`, else `system`.
+    pub servers: Vec<String>,
+    /// The per-query timeout.
+    pub timeout: std::time::Duration,
+}
+
+/// The outcome of one name's A and AAAA queries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveLookup {
+    /// Lower-case, without the trailing dot.
+    pub name: String,
+    pub a: Answer,
+    pub aaaa: Answer,
+}
+
+impl LiveLookup {
+    /// Why the name could not be checked, when a query of it got no answer (D704 reports it).
+    pub fn failure(&self) -> Option<&LookupFailure> {
+        [&self.a, &self.aaaa].into_iter().find_map(|a| match a {
+            Answer::Failed(f) => Some(f),
+            _ => None,
+        })
+    }
+
+    /// The name does not exist (NXDOMAIN).
+    pub fn nx_domain(&self) -> bool {
+        self.a == Answer::NxDomain || self.aaaa == Answer::NxDomain
+    }
+}
+
+/// What the resolver said for one query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Records came back (for this type, or a CNAME chain): they are in [`LiveDns::zone`].
+    Records,
+    /// The name exists but has no record of this type (NODATA).
+    NoData,
+    /// The name does not exist (NXDOMAIN).
+    NxDomain,
+    /// No usable answer: the name could not be checked.
+    Failed(LookupFailure),
+}
+
+/// Why a query got no answer. None of these says anything about the records themselves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LookupFailure {
+    /// No answer within the timeout (a server that drops the query, a firewall, an offline CI).
+    Timeout,
+    /// The server answered with an error code (`SERVFAIL`: lame delegation or DNSSEC failure; `REFUSED`).
+    ServerError(String),
+    /// No name server could be reached or none is configured (no network, no resolv.conf).
+    NoNetwork(String),
+    /// stackcheck was built without the `live-dns` feature.
+    Unsupported,
+    /// Anything else, as the resolver describes it.
+    Other(String),
+}
+
+impl std::fmt::Display for LookupFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupFailure::Timeout => write!(f, "timed out"),
+            LookupFailure::ServerError(code) => write!(f, "the server answered {code}"),
+            LookupFailure::NoNetwork(why) => write!(f, "no name server reachable ({why})"),
+            LookupFailure::Unsupported => write!(f, "this stackcheck was built without live DNS (feature `live-dns`)"),
+            LookupFailure::Other(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl Answer {
+    /// A short word for `inspect`: `records`, `nodata`, `nxdomain`, `timeout`, `servfail`...
+    pub fn label(&self) -> String {
+        match self {
+            Answer::Records => "records".to_owned(),
+            Answer::NoData => "nodata".to_owned(),
+            Answer::NxDomain => "nxdomain".to_owned(),
+            Answer::Failed(LookupFailure::Timeout) => "timeout".to_owned(),
+            Answer::Failed(LookupFailure::ServerError(code)) => code.to_ascii_lowercase(),
+            Answer::Failed(LookupFailure::NoNetwork(_)) => "no-network".to_owned(),
+            Answer::Failed(LookupFailure::Unsupported) => "unsupported".to_owned(),
+            Answer::Failed(LookupFailure::Other(_)) => "error".to_owned(),
+        }
+    }
 }
 
 /// Inline `[dns.records]` as zone text: one `name. A|AAAA|CNAME value` line per value, so one parser

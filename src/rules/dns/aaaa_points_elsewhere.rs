@@ -20,7 +20,7 @@ fn check(model: &StackModel, out: &mut Sink) {
     let expected: Vec<std::net::Ipv6Addr> = model.dns.expect_v6.clone();
     for (name, span) in served_domains(model) {
         let Dns::Addresses { addresses, via, .. } = lookup(model, &name) else { continue };
-        let v6: Vec<(std::net::Ipv6Addr, Span)> =
+        let v6: Vec<(std::net::Ipv6Addr, Option<Span>)> =
             addresses.iter().filter_map(|(a, s)| Some((a.parse::<std::net::Ipv6Addr>().ok()?, *s))).collect();
         if v6.is_empty() || v6.iter().any(|(a, _)| expected.contains(a)) {
             continue;
@@ -33,11 +33,13 @@ fn check(model: &StackModel, out: &mut Sink) {
         let mut f = Finding::new(&RULE, span, format!("`{name}` has AAAA {list}, not this host's IPv6 ({want})"))
             .label("served here")
             .help("fix or delete the AAAA record: IPv6 clients (and Let's Encrypt, which prefers IPv6) reach another machine");
-        for s in via {
+        for s in via.into_iter().flatten() {
             f = f.related(s, "followed through this CNAME");
         }
         for (a, s) in &v6 {
-            f = f.related(*s, format!("AAAA {a}"));
+            if let Some(s) = s {
+                f = f.related(*s, format!("AAAA {a}"));
+            }
         }
         if let Some(s) = model.host.public_ipv6_span {
             f = f.related(s, "the host's IPv6 address");

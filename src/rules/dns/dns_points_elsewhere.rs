@@ -20,7 +20,7 @@ fn check(model: &StackModel, out: &mut Sink) {
     let expected: Vec<String> = model.dns.expect_v4.iter().map(ToString::to_string).collect();
     for (name, span) in served_domains(model) {
         let Dns::Addresses { addresses, via, .. } = lookup(model, &name) else { continue };
-        let v4: Vec<&(String, Span)> =
+        let v4: Vec<&(String, Option<Span>)> =
             addresses.iter().filter(|(a, _)| a.parse::<std::net::Ipv4Addr>().is_ok()).collect();
         if v4.is_empty() || v4.iter().any(|(a, _)| expected.contains(a)) {
             continue;
@@ -36,11 +36,13 @@ fn check(model: &StackModel, out: &mut Sink) {
         )
         .label("served here")
         .help("point the A record at the host's public address; ACME HTTP-01/TLS-ALPN challenges reach the other machine and fail");
-        for s in via {
+        for s in via.into_iter().flatten() {
             f = f.related(s, "followed through this CNAME");
         }
         for (a, s) in &v4 {
-            f = f.related(*s, format!("A {a}"));
+            if let Some(s) = s {
+                f = f.related(*s, format!("A {a}"));
+            }
         }
         if let Some(s) = model.host.public_ip_span {
             f = f.related(s, "the host's address");

@@ -121,7 +121,7 @@ fn p006(
 
 /// The span of a range inside a label value, when the value is written verbatim in the file (plain or
 /// quoted without escapes); else the whole value.
-pub fn sub_span(db: &SourceDb, span: Span, value: &str, range: rule::Range) -> Span {
+pub(crate) fn sub_span(db: &SourceDb, span: Span, value: &str, range: rule::Range) -> Span {
     let written = db.text(span.file).get(span.start as usize..span.end as usize).unwrap_or("");
     let offset = if written == value {
         Some(0)
