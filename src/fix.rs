@@ -255,6 +255,15 @@ fn plan(report: &Report, opts: FixOptions, blocked: &HashSet<PathBuf>, keys: &Fi
         .collect()
 }
 
+/// The line ending a file uses (that of its first line; `\n` for a file of one line): text a fix adds
+/// on new lines uses it, so CRLF files stay CRLF.
+pub fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
 /// Do two edits of one file conflict? Ranges that share bytes do; an insertion conflicts with a range
 /// that strictly contains its point, and with the same insertion (a finding reported twice must not
 /// insert its text twice). Different insertions at one point are all applied, in the order chosen.
