@@ -309,7 +309,17 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     if let Some((fixed, _)) = &fixes
         && !args.quiet
     {
-        let line = format!("{}\n", fixed_summary(fixed.values().sum(), report.findings.len()));
+        let mut line = fixed_summary(fixed.values().sum(), report.findings.len());
+        let hidden = report
+            .findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == stackcheck::finding::Applicability::Unsafe))
+            .count();
+        // The human summary already says it.
+        if hidden > 0 && !args.unsafe_fixes && format != Format::Human {
+            line.push_str(&format!(" {hidden} more fixable with `--unsafe-fixes`."));
+        }
+        line.push('\n');
         // The machine formats keep standard output to themselves.
         if matches!(format, Format::Human | Format::Compact) { out.push_str(&line) } else { eprint!("{line}") }
     }
