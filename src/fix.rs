@@ -618,6 +618,26 @@ mod tests {
     }
 
     #[test]
+    fn select_takes_whole_fixes_in_a_fixed_order() {
+        let mut db = SourceDb::default();
+        let f = db.add(PathBuf::from("no-such-dir/.env"), Arc::from("AB=1\ncafé=2\n"), crate::source::FileKind::Env);
+        let fix = |edits: Vec<Edit>| Fix { title: String::new(), applicability: Applicability::Safe, edits };
+        let e = |s: u32, end: u32, r: &str| Edit { file: f, start: s, end, replacement: r.to_owned() };
+        let a = fix(vec![e(0, 2, "X")]); // replaces `AB`
+        let b = fix(vec![e(1, 3, "Y"), e(7, 7, "!")]); // overlaps `a`: its other edit waits too
+        let c = fix(vec![e(5, 6, "C")]); // `c` of café
+        let bad = fix(vec![e(9, 10, "")]); // inside `é`: not a character boundary
+        let dup = fix(vec![e(0, 2, "X")]);
+        let keys = FileKeys::default();
+        let fixes = vec![("E1", &b), ("E2", &c), ("E3", &a), ("E4", &bad), ("E5", &dup)];
+        // `a` and `b` start at 0 and 1: `a` comes first whatever the order of the findings.
+        assert_eq!(select(&db, &fixes, &keys), vec![2, 1]);
+        let reversed: Vec<_> = fixes.iter().rev().copied().collect();
+        let chosen: Vec<&str> = select(&db, &reversed, &keys).into_iter().map(|i| reversed[i].0).collect();
+        assert_eq!(chosen, ["E3", "E2"]);
+    }
+
+    #[test]
     fn myers_finds_a_shortest_script() {
         let a = ["a\n", "b\n", "c\n", "a\n", "b\n", "b\n", "a\n"];
         let b = ["c\n", "b\n", "a\n", "b\n", "a\n", "c\n"];
