@@ -133,21 +133,32 @@ pub fn run(opts: &CheckOptions, fix: FixOptions) -> Outcome {
         // A round must not make a file fail to load: undo it for that file, and leave the file alone.
         let before_counts = problem_counts(&problems, &report.model.db, &keys);
         let after_counts = problem_counts(&next_problems, &next.model.db, &keys);
-        let mut undone = false;
-        for (key, fix_codes) in &changed {
-            let new: Vec<&'static str> = after_counts
+        let new_in = |key: &PathBuf| -> Vec<&'static str> {
+            let before = before_counts.get(key);
+            let mut v: Vec<&'static str> = after_counts
                 .get(key)
                 .into_iter()
                 .flatten()
-                .filter(|(code, n)| before_counts.get(key).and_then(|m| m.get(*code)).copied().unwrap_or(0) < **n)
+                .filter(|(code, n)| before.and_then(|m| m.get(*code)).copied().unwrap_or(0) < **n)
                 .map(|(code, _)| *code)
                 .collect();
-            if new.is_empty() {
+            v.sort_unstable();
+            v
+        };
+        // A new load problem in a file this round did not edit (an env file's edit breaking the compose
+        // file's interpolation) undoes the whole round.
+        let elsewhere: Vec<&'static str> =
+            after_counts.keys().filter(|k| !changed.iter().any(|(c, _)| c == *k)).flat_map(&new_in).collect();
+        let mut undone = false;
+        for (key, fix_codes) in &changed {
+            let mut new = new_in(key);
+            if new.is_empty() && elsewhere.is_empty() {
                 for code in fix_codes {
                     *fixed.entry(code).or_default() += 1;
                 }
                 continue;
             }
+            new.extend(&elsewhere);
             match previous.get(key) {
                 Some(t) => texts.insert(key.clone(), t.clone()),
                 None => texts.remove(key),
