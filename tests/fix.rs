@@ -322,6 +322,23 @@ fn diff_flag_writes_nothing_and_exits_1_when_there_is_a_diff() {
     assert!(out.stdout.is_empty());
 }
 
+/// Run inside the stack's directory (`stackcheck --diff .`), as a user does: C103 then compared the stack's
+/// directory `.` with the host nginx config's path `deploy/nginx/…` and neither fired nor fixed.
+#[test]
+fn fixes_apply_when_run_in_the_stack_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("fixtures/cases/vps-host-nginx"), tmp.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_stackcheck"))
+        .current_dir(tmp.path())
+        .args(["--diff", "--unsafe-fixes", "."])
+        .output()
+        .expect("the stackcheck binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("+      - \"127.0.0.1:8080:8080\""), "{stdout}");
+    assert!(stdout.contains("+STRIPE_WEBHOOK_SECRET="), "{stdout}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
 #[test]
 fn fix_reports_what_remains_and_unsafe_fixes_need_the_flag() {
     let tmp = env_stack("A = 1\nA=2\n");
