@@ -12,6 +12,7 @@ pub mod config;
 pub mod discover;
 pub mod envfile;
 pub mod finding;
+pub mod fix;
 pub mod init;
 pub mod inspect;
 pub mod interp;
@@ -83,7 +84,15 @@ pub fn selected_rules(select: &[String], ignore: &[String]) -> Vec<&'static Rule
 
 /// Loads the stacks, runs the selected rules, applies suppressions and sorts the findings.
 pub fn check(opts: &CheckOptions) -> Report {
+    check_with_load_problems(opts).0
+}
+
+/// [`check`], plus where every load problem (P0xx) is, selected or not: the fix loop reverts a round of
+/// edits that makes a file fail to load.
+pub(crate) fn check_with_load_problems(opts: &CheckOptions) -> (Report, Vec<(source::FileId, &'static str)>) {
     let loaded = load::load(&opts.load);
+    let problems: Vec<(source::FileId, &'static str)> =
+        loaded.findings.iter().map(|f| (f.primary.span.file, f.code)).collect();
     // The command line's --select replaces the config's; --ignore adds to it (as in ruff).
     let config = opts.load.config.as_ref();
     let select: Vec<String> = if opts.select.is_empty() {
@@ -119,7 +128,9 @@ pub fn check(opts: &CheckOptions) -> Report {
     }
     report::sort(&mut findings, &model.db);
     let secrets = collect_secrets(&model);
-    Report { model, findings, suppressed: applied.suppressed, unused_suppressions: applied.unused, secrets }
+    let report =
+        Report { model, findings, suppressed: applied.suppressed, unused_suppressions: applied.unused, secrets };
+    (report, problems)
 }
 
 /// Every secret value the loaded files hold.

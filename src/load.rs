@@ -60,6 +60,37 @@ pub struct LoadOptions {
     pub expect_ip: Vec<std::net::IpAddr>,
     /// `--dns-server`: live DNS asks these instead of `[dns] nameservers` (or the system's resolver).
     pub dns_servers: Vec<std::net::SocketAddr>,
+    /// Texts that stand in for files on disk (the fix loop re-lints its edits before it writes anything).
+    pub overlay: Overlay,
+}
+
+/// File texts that replace what is on disk, keyed by canonical path: `--fix` re-loads the stack after each
+/// round of edits, and `--diff` never writes, so the loader reads the edited texts from here.
+#[derive(Clone, Debug, Default)]
+pub struct Overlay(Arc<HashMap<PathBuf, Arc<str>>>);
+
+impl Overlay {
+    /// `files` keyed by [`Overlay::key`].
+    pub fn new(files: HashMap<PathBuf, Arc<str>>) -> Overlay {
+        Overlay(Arc::new(files))
+    }
+
+    /// The key of a path: the file it names (symlinks and `..` resolved), or the path itself when it does not
+    /// exist.
+    pub fn key(path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn get(&self, path: &Path) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.get(&Overlay::key(path)).map(|t| t.to_string())
+    }
 }
 
 impl Default for LoadOptions {
@@ -80,6 +111,7 @@ impl Default for LoadOptions {
             dns_mode: None,
             expect_ip: Vec::new(),
             dns_servers: Vec::new(),
+            overlay: Overlay::default(),
         }
     }
 }
@@ -495,7 +527,7 @@ impl<'o> Loader<'o> {
         use crate::sources::nginx;
         let mut texts: Vec<(PathBuf, FileId, Arc<str>)> = Vec::new();
         for path in candidates {
-            let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
+            let Ok(text) = read_text(path, self.opts.max_file_size, &self.opts.overlay) else { continue };
             if !looks_like_nginx(&text) {
                 continue;
             }
@@ -521,6 +553,7 @@ impl<'o> Loader<'o> {
             let root = (path.clone(), (*id, text.clone()));
             let db = &mut self.model.db;
             let max = self.opts.max_file_size;
+            let overlay = &self.opts.overlay;
             let mut fs = |p: &Path| -> Result<(FileId, Arc<str>), String> {
                 if *p == root.0 {
                     return Ok(root.1.clone());
@@ -528,7 +561,7 @@ impl<'o> Loader<'o> {
                 if let Some(found) = known.get(p) {
                     return Ok(found.clone());
                 }
-                let text: Arc<str> = Arc::from(read_text(p, max)?);
+                let text: Arc<str> = Arc::from(read_text(p, max, overlay)?);
                 Ok((db.add(p.to_path_buf(), text.clone(), FileKind::Nginx), text))
             };
             let ctx = nginx::guess_context(text);
@@ -580,6 +613,7 @@ impl<'o> Loader<'o> {
         struct Fs<'a> {
             db: &'a mut crate::source::SourceDb,
             max: u64,
+            overlay: &'a Overlay,
         }
         impl caddy::ImportResolver for Fs<'_> {
             fn resolve(&mut self, from: FileId, pattern: &str) -> Result<Vec<caddy::ImportedFile>, String> {
@@ -594,7 +628,7 @@ impl<'o> Loader<'o> {
                 };
                 let mut out = Vec::new();
                 for p in paths {
-                    let text: Arc<str> = Arc::from(read_text(&p, self.max)?);
+                    let text: Arc<str> = Arc::from(read_text(&p, self.max, self.overlay)?);
                     let file = self.db.add(p, text.clone(), FileKind::Caddyfile);
                     out.push(caddy::ImportedFile { file, text });
                 }
@@ -602,7 +636,7 @@ impl<'o> Loader<'o> {
             }
         }
         for path in candidates {
-            let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
+            let Ok(text) = read_text(path, self.opts.max_file_size, &self.opts.overlay) else { continue };
             let text: Arc<str> = Arc::from(text);
             let id = self.model.db.add(path.clone(), text.clone(), FileKind::Caddyfile);
             let role = proxy_config_role(path, &self.cwd, stacks, dockerfiles);
@@ -621,7 +655,7 @@ impl<'o> Loader<'o> {
                 ProxyRole::Host => HashMap::new(),
             };
             let lookup = |name: &str| env.get(name).cloned();
-            let mut fs = Fs { db: &mut self.model.db, max: self.opts.max_file_size };
+            let mut fs = Fs { db: &mut self.model.db, max: self.opts.max_file_size, overlay: &self.opts.overlay };
             let cf = caddy::parse(id, &text, &lookup, &mut fs, &caddy::Options::default());
             let all_known = cf.env_uses.iter().all(|(_, u)| env.contains_key(&u.name));
             let model = caddy::build_model(&cf);
@@ -648,7 +682,7 @@ impl<'o> Loader<'o> {
         use crate::sources::traefik;
         let mut files = Vec::new();
         for path in candidates {
-            let Ok(text) = read_text(path, self.opts.max_file_size) else { continue };
+            let Ok(text) = read_text(path, self.opts.max_file_size, &self.opts.overlay) else { continue };
             if !text.lines().any(|l| l.starts_with("http:")) {
                 continue;
             }
@@ -731,7 +765,7 @@ impl<'o> Loader<'o> {
 
     /// Reads a file into the table. Problems become P001 findings; `None` when there is no text.
     fn read(&mut self, path: &Path, kind: FileKind) -> (FileId, Option<Arc<str>>) {
-        let result = read_text(path, self.opts.max_file_size);
+        let result = read_text(path, self.opts.max_file_size, &self.opts.overlay);
         let id = self.model.db.add(path.to_path_buf(), Arc::from(""), kind);
         (id, self.register(id, path, result))
     }
@@ -775,11 +809,16 @@ impl<'o> Loader<'o> {
             todo.iter().map(|p| self.model.db.add(p.clone(), Arc::from(""), FileKind::Compose)).collect();
         let (max, limits) = (self.opts.max_file_size, self.opts.yaml_limits);
         let regular = &self.regular;
+        let overlay = &self.opts.overlay;
         let results: Vec<(Result<String, String>, Option<YamlResult>)> = todo
             .par_iter()
             .zip(ids.par_iter())
             .map(|(path, id)| {
-                let text = if regular.contains(path) { read_regular(path, max) } else { read_text(path, max) };
+                let text = if regular.contains(path) {
+                    read_regular(path, max, overlay)
+                } else {
+                    read_text(path, max, overlay)
+                };
                 let parsed = text.as_ref().ok().map(|t| yaml::parse(*id, t, &limits));
                 (text, parsed)
             })
@@ -813,10 +852,15 @@ impl<'o> Loader<'o> {
             .collect();
         let max = self.opts.max_file_size;
         let regular = &self.regular;
+        let overlay = &self.opts.overlay;
         let results: Vec<(Result<String, String>, Option<envfile::EnvFile>)> = todo
             .par_iter()
             .map(|(path, _)| {
-                let text = if regular.contains(path) { read_regular(path, max) } else { read_text(path, max) };
+                let text = if regular.contains(path) {
+                    read_regular(path, max, overlay)
+                } else {
+                    read_text(path, max, overlay)
+                };
                 let parsed = text.as_ref().ok().map(|t| envfile::parse(t));
                 (text, parsed)
             })
@@ -1980,7 +2024,10 @@ fn non_string_keys(node: &Node, path: &mut Vec<String>, out: &mut Vec<schema::Sc
 }
 
 /// Reads a file as UTF-8 text within the size limit, or says why not (thread-safe, no side effects).
-fn read_text(path: &Path, max: u64) -> Result<String, String> {
+fn read_text(path: &Path, max: u64, overlay: &Overlay) -> Result<String, String> {
+    if let Some(text) = overlay.get(path) {
+        return Ok(text);
+    }
     match std::fs::metadata(path) {
         Err(e) => Err(io_message(&e)),
         Ok(m) if m.is_dir() => Err("is a directory, not a file".to_owned()),
@@ -1996,9 +2043,12 @@ fn read_text(path: &Path, max: u64) -> Result<String, String> {
 
 /// [`read_text`] for a file that discovery saw as a regular file (never a FIFO or a symlink: opening
 /// a FIFO blocks): open, then check the size on the open file, one path lookup instead of two.
-fn read_regular(path: &Path, max: u64) -> Result<String, String> {
+fn read_regular(path: &Path, max: u64, overlay: &Overlay) -> Result<String, String> {
     use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else { return read_text(path, max) };
+    if let Some(text) = overlay.get(path) {
+        return Ok(text);
+    }
+    let Ok(mut file) = std::fs::File::open(path) else { return read_text(path, max, overlay) };
     match file.metadata() {
         Ok(m) if m.is_file() && m.len() <= max => {
             let mut bytes = Vec::with_capacity(usize::try_from(m.len()).unwrap_or(0));
@@ -2009,7 +2059,7 @@ fn read_regular(path: &Path, max: u64) -> Result<String, String> {
                 Err(e) => Err(io_message(&e)),
             }
         }
-        _ => read_text(path, max),
+        _ => read_text(path, max, overlay),
     }
 }
 

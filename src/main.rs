@@ -135,6 +135,18 @@ struct CheckArgs {
     /// The address the served domains must point at (added to `[host] public_ip`); repeatable.
     #[arg(long = "expect-ip", value_name = "IP")]
     expect_ip: Vec<std::net::IpAddr>,
+    /// Apply the safe fixes (with --unsafe-fixes, the unsafe ones too), then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// Include the unsafe fixes: applied with --fix, --fix-only or --diff.
+    #[arg(long = "unsafe-fixes")]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and change nothing (exit 1 when there is a diff).
+    #[arg(long, conflicts_with = "fix_only")]
+    diff: bool,
+    /// Apply the fixes and report nothing else (exit 0 unless an error occurs).
+    #[arg(long = "fix-only")]
+    fix_only: bool,
     /// Live DNS asks this name server (`IP` or `IP:PORT`) instead of `[dns] nameservers` or the system's;
     /// repeatable.
     #[arg(long = "dns-server", value_name = "ADDR", value_parser = dns_server)]
@@ -275,7 +287,18 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
     if mode != Mode::Map && matches!(args.format, Some(FormatArg::Mermaid)) {
         return Err("`--format mermaid` is a format of `stackcheck map`".to_owned());
     }
-    let report = stackcheck::check(&opts);
+    if mode == Mode::Check && (args.diff || args.fix_only) {
+        return fix_only(&args, &opts);
+    }
+    let fixes = (args.fix && mode == Mode::Check)
+        .then(|| stackcheck::fix::run(&opts, stackcheck::fix::FixOptions { unsafe_fixes: args.unsafe_fixes }));
+    let (report, fixes) = match fixes {
+        Some(outcome) => {
+            let written = fix_write(&outcome);
+            (outcome.report, Some((outcome.fixed, written)))
+        }
+        None => (stackcheck::check(&opts), None),
+    };
     if mode == Mode::Map {
         let s = match args.format {
             Some(FormatArg::Json) => {
@@ -322,6 +345,23 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
     if args.statistics {
         out.push_str(&statistics(&report));
     }
+    if let Some((fixed, _)) = &fixes
+        && !args.quiet
+    {
+        let mut line = fixed_summary(fixed.values().sum(), report.findings.len());
+        let hidden = report
+            .findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == stackcheck::finding::Applicability::Unsafe))
+            .count();
+        // The human summary already says it.
+        if hidden > 0 && !args.unsafe_fixes && format != Format::Human {
+            line.push_str(&format!(" {hidden} more fixable with `--unsafe-fixes`."));
+        }
+        line.push('\n');
+        // The machine formats keep standard output to themselves.
+        if matches!(format, Format::Human | Format::Compact) { out.push_str(&line) } else { eprint!("{line}") }
+    }
     print(&out, args.output.as_ref())?;
     let fail_on = match args.fail_on {
         Some(FailOn::Warning) => Severity::Warning,
@@ -329,9 +369,70 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
         Some(FailOn::Error) | None => Severity::Error,
     };
     let code = u8::from(report.failing(fail_on) > 0);
+    if fixes.is_some_and(|(_, ok)| !ok) {
+        return Ok(2);
+    }
     // The process ends here: freeing the whole model would only cost time (7% on big trees).
     std::mem::forget(report);
     Ok(code)
+}
+
+/// `Fixed 3 findings (1 remaining).`
+fn fixed_summary(fixed: usize, remaining: usize) -> String {
+    let n = |k: usize| if k == 1 { "1 finding".to_owned() } else { format!("{k} findings") };
+    format!("Fixed {} ({remaining} remaining).", n(fixed))
+}
+
+/// Writes the fixed files and reports on standard error what went wrong (files not written, edits undone,
+/// a loop that did not converge). False when the run must exit 2.
+fn fix_write(outcome: &stackcheck::fix::Outcome) -> bool {
+    let mut ok = fix_problems(outcome);
+    for (path, e) in outcome.write() {
+        eprintln!("stackcheck: error: cannot write {}: {e}", path.display());
+        ok = false;
+    }
+    ok
+}
+
+/// Reports edits undone and a loop that did not converge; false when an edit had to be undone (our bug).
+fn fix_problems(outcome: &stackcheck::fix::Outcome) -> bool {
+    for r in &outcome.reverted {
+        eprintln!(
+            "stackcheck: error: fixes {} made {} fail to load ({}): its edits were undone; please report this bug",
+            r.fixes.join(", "),
+            r.path.display(),
+            r.problems.join(", ")
+        );
+    }
+    if !outcome.unconverged.is_empty() {
+        eprintln!(
+            "stackcheck: warning: fixes did not converge after {} rounds ({} still fixable)",
+            stackcheck::fix::MAX_ROUNDS,
+            outcome.unconverged.join(", ")
+        );
+    }
+    outcome.reverted.is_empty()
+}
+
+/// `--diff` (print what the fixes would change, write nothing; exit 1 when there is a diff) and
+/// `--fix-only` (apply, report nothing else; exit 0 unless an error occurs).
+fn fix_only(args: &CheckArgs, opts: &CheckOptions) -> Result<u8, String> {
+    let outcome = stackcheck::fix::run(opts, stackcheck::fix::FixOptions { unsafe_fixes: args.unsafe_fixes });
+    let n = outcome.fixed_count();
+    let findings = if n == 1 { "1 finding".to_owned() } else { format!("{n} findings") };
+    if args.diff {
+        let ok = fix_problems(&outcome);
+        print(&outcome.diff(), args.output.as_ref())?;
+        if !args.quiet {
+            eprintln!("Would fix {findings}.");
+        }
+        return Ok(if !ok { 2 } else { u8::from(!outcome.changes.is_empty()) });
+    }
+    let ok = fix_write(&outcome);
+    if !args.quiet {
+        print(&format!("Fixed {findings}.\n"), args.output.as_ref())?;
+    }
+    Ok(if ok { 0 } else { 2 })
 }
 
 /// E209's requirements: the built-in packs, the repository's pack files, `[[rules.require]]`.

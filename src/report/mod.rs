@@ -100,13 +100,16 @@ pub fn summary(findings: &[Finding], opts: &RenderOptions) -> String {
         }
         format!("Found {} ({}): {scope}.", plural(findings.len(), "problem"), parts.join(", "))
     };
-    let fixable = findings.iter().filter(|f| f.fix.is_some()).count();
-    if fixable > 0 {
-        s.push_str(&format!(
-            " {} {} a fix (see `--fix`).",
-            plural(fixable, "finding"),
-            if fixable == 1 { "has" } else { "have" }
-        ));
+    // As ruff says it: what `--fix` would apply, and what only `--unsafe-fixes` adds.
+    let with = |a: crate::finding::Applicability| {
+        findings.iter().filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == a)).count()
+    };
+    let (safe, unsafe_) = (with(crate::finding::Applicability::Safe), with(crate::finding::Applicability::Unsafe));
+    match (safe, unsafe_) {
+        (0, 0) => {}
+        (0, u) => s.push_str(&format!(" {u} fixable with `--fix --unsafe-fixes`.")),
+        (n, 0) => s.push_str(&format!(" {n} fixable with `--fix`.")),
+        (n, u) => s.push_str(&format!(" {n} fixable with `--fix` ({u} more with `--unsafe-fixes`).")),
     }
     if opts.suppressed > 0 {
         s.push_str(&format!(" {} suppressed by comments.", plural(opts.suppressed, "finding")));

@@ -16,11 +16,13 @@ pub static RULE: Rule = Rule {
 
 fn check(model: &StackModel, out: &mut Sink) {
     for config in model.nginx.iter().filter(|c| c.role == ProxyRole::Host) {
-        let Some(conf_path) = model.db.get(config.root).map(|f| f.path.clone()) else { continue };
+        let Some(conf_path) = model.db.get(config.root).map(|f| without_dots(&f.path)) else { continue };
         for (port, pass_span) in loopback_ports(&config.model) {
             // The stacks this host proxy fronts: those whose project directory holds the config (a
             // repository's `deploy/nginx/site.conf`).
-            for stack in model.stacks.iter().filter(|s| s.loaded && !s.fragment && conf_path.starts_with(&s.dir)) {
+            for stack in
+                model.stacks.iter().filter(|s| s.loaded && !s.fragment && conf_path.starts_with(without_dots(&s.dir)))
+            {
                 for svc in stack.active_services().filter(|s| !s.uses_host_network()) {
                     for p in svc.ports.iter().filter(|p| exposed_on(p, port)) {
                         out.report(finding(model, svc, p, port, pass_span));
@@ -29,6 +31,12 @@ fn check(model: &StackModel, out: &mut Sink) {
             }
         }
     }
+}
+
+/// A path without its `.` components: run in the stack's directory (`stackcheck .`), the stack's directory
+/// is `.` while the config's path is `deploy/nginx/site.conf`, and `.` is no prefix of it.
+fn without_dots(p: &std::path::Path) -> std::path::PathBuf {
+    p.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
 }
 
 /// Ports the config proxies to on this machine's loopback: `proxy_pass http://127.0.0.1:P` (and the

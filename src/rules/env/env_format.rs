@@ -169,7 +169,11 @@ fn lint(text: &str, entries: &[EnvEntry], opts: Opts, out: &mut Vec<Problem>) {
                     "last line without a newline",
                     "end the file with a newline".to_owned(),
                 )
-                .fix("add the final newline", Applicability::Safe, vec![(end, end, "\n".to_owned())]),
+                .fix(
+                    "add the final newline",
+                    Applicability::Safe,
+                    vec![(end, end, crate::fix::line_ending(text).to_owned())],
+                ),
             );
         }
     }
@@ -189,7 +193,11 @@ fn bare_last_line(text: &str, value: &EnvValue, out: &mut Vec<Problem>) {
             format!("end the file with a newline (or write `{word}=` for an empty value)"),
         )
         // Compose then passes `KEY` through from its environment: what the container gets changes.
-        .fix("add the final newline", Applicability::Unsafe, vec![(text.len(), text.len(), "\n".to_owned())]),
+        .fix(
+            "add the final newline",
+            Applicability::Unsafe,
+            vec![(text.len(), text.len(), crate::fix::line_ending(text).to_owned())],
+        ),
     );
 }
 

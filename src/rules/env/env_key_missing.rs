@@ -23,12 +23,12 @@ fn check(model: &StackModel, out: &mut Sink) {
                 continue;
             }
             let at = commented_out(env, text, &entry.key).unwrap_or_else(|| Span::file_start(env_id));
-            let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+            let eol = crate::fix::line_ending(text);
             let sep = if text.is_empty() || text.ends_with('\n') { "" } else { eol };
             let insert = format!(
                 "{sep}# TODO: set {key} (listed in {tpl}){eol}{key}={eol}",
                 key = entry.key,
-                tpl = file_name(model, pair.template)
+                tpl = base_name(model, pair.template)
             );
             let end = u32::try_from(text.len()).unwrap_or(u32::MAX);
             out.report(
@@ -55,6 +55,12 @@ fn check(model: &StackModel, out: &mut Sink) {
 
 fn file_name(model: &StackModel, id: crate::source::FileId) -> String {
     model.db.get(id).map(|f| f.display_path()).unwrap_or_default()
+}
+
+/// The file name alone, for text written into the env file (the template sits beside it; a path would
+/// depend on where stackcheck was started).
+fn base_name(model: &StackModel, id: crate::source::FileId) -> String {
+    model.db.path(id).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// A comment line such as `# SENTRY_DSN=` in the env file: the key is left out on purpose there, so the

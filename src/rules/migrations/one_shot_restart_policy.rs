@@ -61,23 +61,41 @@ fn check(model: &StackModel, out: &mut Sink) {
                 out.report(f);
                 continue;
             }
+            let deploy = svc.node.get_entry("deploy");
+            let policy = deploy.and_then(|d| d.value.get_entry("restart_policy"));
+            let cond = policy.and_then(|p| p.value.get_entry("condition"));
             if svc.restart.is_none()
-                && let Some(cond) =
-                    svc.node.get("deploy").and_then(|d| d.get("restart_policy")).and_then(|r| r.get("condition"))
-                && cond.as_str().is_some_and(|c| matches!(c, "any" | "always"))
+                && let Some(cond) = cond
+                && cond.value.as_str().is_some_and(|c| matches!(c, "any" | "always"))
             {
-                out.report(
-                    Finding::new(
-                        &RULE,
-                        cond.span,
-                        format!(
-                            "`{}` is a one-shot job ({why}) but its restart policy runs it again every time it exits",
-                            svc.name
-                        ),
-                    )
-                    .label("restarts after every successful run")
-                    .help("use `condition: on-failure` (or `none`)"),
-                );
+                let mut f = Finding::new(
+                    &RULE,
+                    cond.value.span,
+                    format!(
+                        "`{}` is a one-shot job ({why}) but its restart policy runs it again every time it exits",
+                        svc.name
+                    ),
+                )
+                .label("restarts after every successful run")
+                .help("use `condition: on-failure` (or `none`)");
+                // As for `restart:`: only where the value is written here, not shared through an anchor.
+                let own = [deploy, policy, Some(cond)]
+                    .into_iter()
+                    .flatten()
+                    .all(|e| e.via_merge.is_none() && e.value.via_alias.is_none());
+                if own {
+                    f = f.fix(Fix {
+                        title: "set `condition: on-failure` (restarts only a failed run)".to_owned(),
+                        applicability: Applicability::Safe,
+                        edits: vec![Edit {
+                            file: cond.value.span.file,
+                            start: cond.value.span.start,
+                            end: cond.value.span.end,
+                            replacement: "on-failure".to_owned(),
+                        }],
+                    });
+                }
+                out.report(f);
             }
         }
     }
