@@ -42,7 +42,9 @@ fn main() -> ExitCode {
     let mut texts = Vec::with_capacity(paths.len());
     for p in &paths {
         match std::fs::read(p) {
-            Ok(b) => texts.push(String::from_utf8_lossy(&b).into_owned()),
+            Ok(b) => {
+                texts.push(String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+            }
             Err(e) => {
                 eprintln!("nginx_parse: {p}: {e}");
                 return ExitCode::from(2);

@@ -24,6 +24,7 @@
 use crate::source::{FileId, Span};
 
 use super::table::{self, Context};
+use super::word::Word;
 
 /// Blocks nested deeper than this are an error (their content is skipped, braces still counted).
 pub const MAX_DEPTH: usize = 64;
@@ -42,7 +43,7 @@ pub enum Quote {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arg {
     /// The value nginx sees: quotes removed, escapes processed.
-    pub value: String,
+    pub value: Word,
     /// The word as written, quotes included.
     pub span: Span,
     pub quote: Quote,
@@ -373,7 +374,8 @@ impl<'a> Parser<'a> {
         if end - start > MAX_WORD || (end - start == MAX_WORD && end < text.len()) {
             self.too_long(start, None);
         }
-        let value = if escaped { unescape(self.src, start, end) } else { self.slice(start, end).to_owned() };
+        let value =
+            if escaped { Word::from(unescape(self.src, start, end)) } else { Word::new(self.slice(start, end)) };
         Token::Word(Arg { value, span: self.span(start, end), quote: Quote::None })
     }
 
@@ -424,8 +426,11 @@ impl<'a> Parser<'a> {
             let at = self.span(self.pos, ch_end);
             self.error(ErrorKind::Unexpected, at, format!("unexpected \"{shown}\""), None);
         }
-        let value =
-            if escaped { unescape(self.src, start + 1, close) } else { self.slice(start + 1, close).to_owned() };
+        let value = if escaped {
+            Word::from(unescape(self.src, start + 1, close))
+        } else {
+            Word::new(self.slice(start + 1, close))
+        };
         let quote = if q == b'"' { Quote::Double } else { Quote::Single };
         Token::Word(Arg { value, span: self.span(start, close + 1), quote })
     }
@@ -531,7 +536,7 @@ impl<'a> Parser<'a> {
         let ctx = self.ctx(root);
         let term = self.span(semi, semi + 1);
         if ctx.is_checked() {
-            let specs = table::lookup(&name.value);
+            let specs = table::lookup(text_of(self.src, &name));
             if !self.check_name(&name, specs, ctx, term) {
                 return self.push(Directive {
                     span: name.span.cover(term),
@@ -567,7 +572,7 @@ impl<'a> Parser<'a> {
 
     /// false when the name was reported as impossible.
     fn check_name(&mut self, name: &Arg, specs: &'static [table::Spec], ctx: Context, at: Span) -> bool {
-        if !specs.is_empty() || table::is_plausible_name(&name.value) {
+        if !specs.is_empty() || table::is_plausible_name(text_of(self.src, name)) {
             if !specs.is_empty() && table::select(specs, ctx).is_none() {
                 self.error(
                     ErrorKind::NotAllowedHere,
@@ -602,11 +607,12 @@ impl<'a> Parser<'a> {
         let ctx = self.ctx(root);
         // A missing `;`: `listen 80` then `location / {`: split at the block directive.
         if ctx.is_checked() {
-            let first = &name.value;
+            let src = self.src;
+            let first = text_of(src, &name);
             let block_later = || {
-                words
-                    .iter()
-                    .any(|w| w.quote == Quote::None && table::spec_in(&w.value, ctx).is_some_and(table::Spec::is_block))
+                words.iter().any(|w| {
+                    w.quote == Quote::None && table::spec_in(text_of(src, w), ctx).is_some_and(table::Spec::is_block)
+                })
             };
             let simple = match table::spec_in(first, ctx) {
                 Some(spec) => !spec.is_block(),
@@ -617,7 +623,7 @@ impl<'a> Parser<'a> {
                 let open_sp = self.span(open, open + 1);
                 // `split`: the index in `words` (the arguments) of the block directive's name.
                 let split = words.iter().position(|w| {
-                    w.quote == Quote::None && table::spec_in(&w.value, ctx).is_some_and(table::Spec::is_block)
+                    w.quote == Quote::None && table::spec_in(text_of(src, w), ctx).is_some_and(table::Spec::is_block)
                 });
                 let before = match split {
                     Some(0) => &name,
@@ -643,19 +649,20 @@ impl<'a> Parser<'a> {
             }
         }
         let mut child = Context::Unknown;
-        let specs = if ctx.is_checked() { table::lookup(&name.value) } else { &[] };
+        let name_text = text_of(self.src, &name);
+        let specs = if ctx.is_checked() { table::lookup(name_text) } else { &[] };
         if ctx.is_checked() && self.check_name(&name, specs, ctx, self.span(open, open + 1)) {
             if let Some(spec) = table::select(specs, ctx)
                 && spec.is_block()
             {
                 self.check_args(spec, &name, words.len(), self.span(open, open + 1));
-                child = table::child_context(spec, &name.value, ctx);
+                child = table::child_context(spec, name_text, ctx);
             }
         } else if ctx == Context::Data {
             let sp = self.span(open, open + 1);
             self.error(ErrorKind::Unexpected, sp, "unexpected \"{\"".into(), None);
         }
-        if name.value.ends_with("_by_lua_block") {
+        if name_text.ends_with("_by_lua_block") {
             return self.lua_block(name, words, open);
         }
         self.open(Directive { name, args: words, span: Span::default(), block: None, includes: vec![] }, child, open);
@@ -676,7 +683,7 @@ impl<'a> Parser<'a> {
     }
 
     fn open_anonymous(&mut self, open: usize) {
-        let name = Arg { value: String::new(), span: self.span(open, open), quote: Quote::None };
+        let name = Arg { value: Word::default(), span: self.span(open, open), quote: Quote::None };
         self.open(
             Directive { name, args: vec![], span: Span::default(), block: None, includes: vec![] },
             Context::Unknown,
@@ -810,11 +817,26 @@ fn skip_long(text: &[u8], i: usize, level: usize) -> usize {
     text.len()
 }
 
+/// A word's value as a `&str` of the source text when it was written without escapes (the parser's
+/// own lookups: no second UTF-8 check of the copy in [`Word::as_str`]), else the value itself.
+/// Unescaping always shortens a word, so the same length means the same text.
+fn text_of<'s>(src: &'s str, a: &'s Arg) -> &'s str {
+    let (start, end) = (a.span.start as usize, a.span.end as usize);
+    let (start, end) = if a.quote == Quote::None { (start, end) } else { (start + 1, end.saturating_sub(1)) };
+    if end >= start
+        && end - start == a.value.len()
+        && let Some(text) = src.get(start..end)
+    {
+        return text;
+    }
+    a.value.as_str()
+}
+
 /// The words of a statement as its name and its arguments: the arguments get a vector of their exact
 /// size, and `words` keeps its buffer for the next statement. `words` is never empty here.
 fn split_words(words: &mut Vec<Arg>) -> (Arg, Vec<Arg>) {
     let args = if words.is_empty() { Vec::new() } else { words.split_off(1) };
-    let name = words.pop().unwrap_or_else(|| Arg { value: String::new(), span: Span::default(), quote: Quote::None });
+    let name = words.pop().unwrap_or_else(|| Arg { value: Word::default(), span: Span::default(), quote: Quote::None });
     (name, args)
 }
 
