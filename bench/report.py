@@ -59,7 +59,9 @@ TARGETS = [
     ("rss_100mb", "peak RSS under 100 MB", "largest stackcheck peak RSS (median of runs) over all tasks"),
     ("small_10ms", "small stack under 10 ms", "stackcheck median, task `small`"),
     ("nginx_100mbs", "nginx parser at least 100 MB/s on a large config",
-     "bytes parsed / (median - startup median), examples/nginx_parse on the synthetic nginx.conf, task `nginx`"),
+     "bytes parsed / (CPU time - startup CPU time), mean user + system of examples/nginx_parse on the synthetic "
+     "nginx.conf, task `nginx` (CPU time, not wall: the wall-clock median, shown too, also counts the time "
+     "the process waits for a core on a shared machine)"),
 ]
 
 
@@ -70,7 +72,7 @@ def read_tsv(path: Path) -> list[list[str]]:
 def load(results: Path) -> dict:
     meta = {k: v for k, v in read_tsv(results / "meta.tsv")} if (results / "meta.tsv").exists() else {}
     tasks = {}
-    for row in read_tsv(results / "tasks.tsv"):
+    for row in read_tsv(results / "tasks.tsv") if (results / "tasks.tsv").exists() else []:
         task, label, inp, files, stacks, dirs, envs, notes = (row + [""] * 8)[:8]
         hf = results / f"{task}.json"
         if not hf.exists():
@@ -196,9 +198,11 @@ def evaluate_targets(data: dict) -> list[dict]:
             met = value >= 20
             shown = f"{value:.1f}x ({fmt_time(cl)} vs {fmt_time(sc('x25')['median_s'])})"
             profile_task = "x25"
-        elif tid == "nginx_100mbs" and data.get("nginx", {}).get("synthetic", {}).get("stackcheck", {}).get("mb_per_s"):
-            value = data["nginx"]["synthetic"]["stackcheck"]["mb_per_s"]
-            met, shown = value >= 100, f"{value:.0f} MB/s"
+        elif tid == "nginx_100mbs" and data.get("nginx", {}).get("synthetic", {}).get("stackcheck", {}).get("cpu_mb_per_s"):
+            e = data["nginx"]["synthetic"]["stackcheck"]
+            value = e["cpu_mb_per_s"]
+            wall = f"{e['mb_per_s']:.0f} MB/s" if e.get("mb_per_s") else "–"
+            met, shown = value >= 100, f"{value:.0f} MB/s (wall-clock median: {wall})"
         elif tid == "rss_100mb":
             rss = [(t["tools"]["stackcheck"]["peak_rss_kb"], name) for name, t in tasks.items()
                    if t["tools"].get("stackcheck", {}).get("peak_rss_kb") is not None]
