@@ -462,7 +462,8 @@ def main() -> None:
     results = Path(sys.argv[1])
     data = load(results)
     if sys.argv[2] == "--to-profile":
-        print("\n".join(tasks_to_profile(data)))
+        for line in tasks_to_profile(data):
+            print(line)
         return
     docs = Path(sys.argv[2])
     docs.mkdir(parents=True, exist_ok=True)
