@@ -2,6 +2,10 @@
 """Turn bench/run's raw results into docs/benchmarks.md and docs/benchmarks.json.
 
 usage: report.py RESULTS_DIR DOCS_DIR     write the report
+       report.py RESULTS_DIR DOCS_DIR --carry-over
+                                           the same, keeping the tasks this run did not time (bench/run
+                                           with a TASKS subset) from DOCS_DIR/benchmarks.json, each
+                                           marked with the date and commit of the run that timed it
        report.py RESULTS_DIR --to-profile  print the tasks whose stackcheck numbers need a profile
                                            (a missed target, or a peer faster than stackcheck)
 
@@ -12,6 +16,8 @@ RESULTS_DIR holds what bench/run wrote:
   TASK.json         hyperfine --export-json of the task (command = tool name)
   TASK.rss.json     peak RSS per tool (bench/rss.py)
   profile-TASK.txt  profile of stackcheck on TASK (bench/profile), when one was made
+  nginx.json        hyperfine --export-json of task nginx (the nginx parser alone vs crossplane)
+  nginx.cmds.tsv    its commands: name TAB tool TAB input set TAB files TAB bytes TAB repeat TAB command
 Nothing here is typed by hand: every number in the Markdown comes from these files.
 """
 
@@ -52,6 +58,10 @@ TARGETS = [
     ("x25_20x", "at least 20x faster than compose-lint on the 25x replica", "compose-lint median / stackcheck median, task `x25`"),
     ("rss_100mb", "peak RSS under 100 MB", "largest stackcheck peak RSS (median of runs) over all tasks"),
     ("small_10ms", "small stack under 10 ms", "stackcheck median, task `small`"),
+    ("nginx_100mbs", "nginx parser at least 100 MB/s on a large config",
+     "bytes parsed / (CPU time - startup CPU time), mean user + system of examples/nginx_parse on the synthetic "
+     "nginx.conf, task `nginx` (CPU time, not wall: the wall-clock median, shown too, also counts the time "
+     "the process waits for a core on a shared machine)"),
 ]
 
 
@@ -62,7 +72,7 @@ def read_tsv(path: Path) -> list[list[str]]:
 def load(results: Path) -> dict:
     meta = {k: v for k, v in read_tsv(results / "meta.tsv")} if (results / "meta.tsv").exists() else {}
     tasks = {}
-    for row in read_tsv(results / "tasks.tsv"):
+    for row in read_tsv(results / "tasks.tsv") if (results / "tasks.tsv").exists() else []:
         task, label, inp, files, stacks, dirs, envs, notes = (row + [""] * 8)[:8]
         hf = results / f"{task}.json"
         if not hf.exists():
@@ -99,7 +109,43 @@ def load(results: Path) -> dict:
     ordered = {t: tasks[t] for t in TASK_ORDER if t in tasks}
     ordered.update({t: v for t, v in tasks.items() if t not in ordered})
     estimate_compose(ordered)
-    return {"meta": meta, "tasks": ordered}
+    data = {"meta": meta, "tasks": ordered}
+    nginx = load_nginx(results)
+    if nginx:
+        data["nginx"] = nginx
+    return data
+
+
+def load_nginx(results: Path) -> dict | None:
+    """Task nginx: per tool and input set, the parser's own time per pass (the run's median minus the
+    median of the same tool with --repeat 0, divided by the repeat count) and its MB/s."""
+    hf, cmds = results / "nginx.json", results / "nginx.cmds.tsv"
+    if not (hf.exists() and cmds.exists()):
+        return None
+    runs = {r["command"]: r for r in json.loads(hf.read_text())["results"]}
+    rows: dict = {}
+    for name, tool, inp, files, nbytes, repeat, command in (r[:7] for r in read_tsv(cmds)):
+        r = runs.get(name)
+        if r is None:
+            continue
+        entry = rows.setdefault(inp, {}).setdefault(tool, {"files": int(files), "bytes": int(nbytes)})
+        key = "startup" if int(repeat) == 0 else "run"
+        entry[key] = {"command": command, "repeat": int(repeat), "median_s": r["median"], "min_s": r["min"],
+                      "max_s": r["max"], "user_s": r["user"], "system_s": r["system"], "runs": len(r["times"]),
+                      "exit_codes": sorted(set(r.get("exit_codes") or []))}
+    for tools in rows.values():
+        for e in tools.values():
+            if "run" in e and "startup" in e:
+                parse = e["run"]["median_s"] - e["startup"]["median_s"]
+                e["parse_s_per_pass"] = parse / e["run"]["repeat"]
+                e["mb_per_s"] = e["bytes"] / e["parse_s_per_pass"] / 1e6 if parse > 0 else None
+                # The same from CPU time (mean user + system), less sensitive to other load on the machine.
+                cpu = (e["run"]["user_s"] + e["run"]["system_s"]) - (e["startup"]["user_s"] + e["startup"]["system_s"])
+                e["cpu_mb_per_s"] = e["bytes"] * e["run"]["repeat"] / cpu / 1e6 if cpu > 0 else None
+        sc, xp = tools.get("stackcheck", {}), tools.get("crossplane", {})
+        if sc.get("mb_per_s") and xp.get("mb_per_s"):
+            sc["crossplane_ratio"] = sc["mb_per_s"] / xp["mb_per_s"]
+    return rows
 
 
 def estimate_compose(tasks: dict) -> None:
@@ -152,6 +198,11 @@ def evaluate_targets(data: dict) -> list[dict]:
             met = value >= 20
             shown = f"{value:.1f}x ({fmt_time(cl)} vs {fmt_time(sc('x25')['median_s'])})"
             profile_task = "x25"
+        elif tid == "nginx_100mbs" and data.get("nginx", {}).get("synthetic", {}).get("stackcheck", {}).get("cpu_mb_per_s"):
+            e = data["nginx"]["synthetic"]["stackcheck"]
+            value = e["cpu_mb_per_s"]
+            wall = f"{e['mb_per_s']:.0f} MB/s" if e.get("mb_per_s") else "–"
+            met, shown = value >= 100, f"{value:.0f} MB/s (wall-clock median: {wall})"
         elif tid == "rss_100mb":
             rss = [(t["tools"]["stackcheck"]["peak_rss_kb"], name) for name, t in tasks.items()
                    if t["tools"].get("stackcheck", {}).get("peak_rss_kb") is not None]
@@ -262,6 +313,11 @@ def markdown(data: dict, results: Path) -> str:
                 f"holding a compose file: {task['stacks_compose']}; `.env*` files: {task['env_files']}.")
         if task["notes"]:
             desc += " " + task["notes"]
+        if task.get("carried_from"):
+            c = task["carried_from"]
+            desc += (f" **Not timed in this run:** these numbers are from the run of {c['date']} (stackcheck "
+                     f"built from `{c['commit']}`), kept by `bench/run` with a `TASKS` subset; that run's "
+                     "machine load and profiles are in the history of this file.")
         lines += [desc, ""]
         sc = task["tools"].get("stackcheck")
         lines.append("| tool | median | min–max | CPU | × stackcheck | peak RSS | runs | exit | what it checks |")
@@ -292,6 +348,9 @@ def markdown(data: dict, results: Path) -> str:
         if errors:
             lines += errors + [""]
 
+    if data.get("nginx"):
+        lines += nginx_markdown(data["nginx"], meta, data.get("nginx_carried_from"))
+
     profiles = sorted(results.glob("profile-*.txt")) + sorted(results.glob("memory-*.txt"))
     if profiles:
         lines += [
@@ -317,6 +376,7 @@ def markdown(data: dict, results: Path) -> str:
         "bench/run            # installs the peers if missing, builds, times everything, writes this file",
         "bench/run --smoke    # CI: correctness only (exit codes, -j 1 vs -j 2 output), no timing",
         "CORPUS=/path/to/corpus TASKS='small awesome' bench/run   # other corpus, subset of tasks",
+        "TASKS=nginx bench/run   # the nginx parser alone; the other tasks' numbers are kept (marked)",
         "```",
         "",
         "Raw numbers (medians, means, min, max, CPU, RSS, exit codes) are in `docs/benchmarks.json`.",
@@ -325,14 +385,90 @@ def markdown(data: dict, results: Path) -> str:
     return "\n".join(lines)
 
 
+NGINX_SETS = {
+    "synthetic": "synthetic `nginx.conf` (`bench/gen_nginx.py`)",
+    "corpus": "the corpus's nginx files",
+}
+
+
+def nginx_markdown(rows: dict, meta: dict, carried_from: dict | None) -> list[str]:
+    carried = (f" **Not timed in this run:** from the run of {carried_from['date']} (built from "
+               f"`{carried_from['commit']}`)." if carried_from else "")
+    lines = [
+        "### nginx parser alone (`nginx`)",
+        "",
+        "The nginx parser without the rest of stackcheck, against crossplane "
+        f"{meta.get('crossplane', '?')} (the Python parser nginx's maintainers publish), on the same files. "
+        "`examples/nginx_parse` reads the files, then parses each one N times as the loader does "
+        "(`nginx::parse`: context guessed, spans, comments, directive-table checks) and frees the trees; "
+        "`bench/crossplane_parse.py` calls `crossplane.parse(file, single=True, check_ctx=False, "
+        "check_args=False, comments=False)` N times. Both also run with N = 0 (start, read the files or "
+        "import crossplane, exit); *parse per pass* is (median − that startup median) / N, and MB/s is "
+        "bytes / parse per pass. Inputs: `bench/out/inputs/nginx/` (the synthetic file is "
+        "`bench/gen_nginx.py`'s: a whole `nginx.conf` with map blocks, upstreams, many servers, regex, "
+        "exact, named and nested locations, quoted headers, comments and `content_by_lua_block`s)." + carried,
+        "",
+        "*MB/s (CPU)* is the same computed from mean user + system time instead of the wall-clock median "
+        "(less sensitive to other load on the machine).",
+        "",
+        "| input | files | bytes | tool | N | median (N passes) | startup median | parse per pass | MB/s "
+        "| MB/s (CPU) | × crossplane | runs | exit |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for inp, tools in rows.items():
+        for tool in ("stackcheck", "crossplane"):
+            e = tools.get(tool)
+            if not e or "run" not in e:
+                continue
+            run, start = e["run"], e.get("startup", {})
+            mbs = f"{e['mb_per_s']:.1f}" if e.get("mb_per_s") else "–"
+            cpu_mbs = f"{e['cpu_mb_per_s']:.1f}" if e.get("cpu_mb_per_s") else "–"
+            ratio = f"{e['crossplane_ratio']:.0f}×" if e.get("crossplane_ratio") else ("1.0×" if tool == "crossplane" else "–")
+            per = e.get("parse_s_per_pass")
+            per_s = "–" if per is None else (f"{per * 1e6:.0f} µs" if per < 1e-3 else fmt_time(per))
+            lines.append(
+                f"| {NGINX_SETS.get(inp, inp)} | {e['files']} | {e['bytes']:,} | "
+                f"{'stackcheck (`examples/nginx_parse`)' if tool == 'stackcheck' else 'crossplane'} | {run['repeat']} "
+                f"| {fmt_time(run['median_s'])} | {fmt_time(start.get('median_s'))} | {per_s} | {mbs} | {cpu_mbs} | {ratio} "
+                f"| {run['runs']} | {','.join(map(str, run['exit_codes']))} |"
+            )
+    lines.append("")
+    return lines
+
+
+def carry_over(data: dict, previous: Path) -> None:
+    """Tasks (and the nginx task) of the previous report that this run did not time, kept as they were."""
+    if not previous.exists():
+        return
+    old = json.loads(previous.read_text())
+    origin = {"date": old.get("meta", {}).get("date", "?"), "commit": old.get("meta", {}).get("commit", "?")}
+    for name, task in old.get("tasks", {}).items():
+        if name not in data["tasks"]:
+            task.setdefault("carried_from", origin)
+            data["tasks"][name] = task
+    data["tasks"] = {t: data["tasks"][t] for t in TASK_ORDER if t in data["tasks"]} | {
+        t: v for t, v in data["tasks"].items() if t not in TASK_ORDER}
+    if "nginx" not in data and "nginx" in old:
+        data["nginx"] = old["nginx"]
+        data.setdefault("nginx_carried_from", old.get("nginx_carried_from", origin))
+    # Versions of the peers this run did not start (bench/run records only the ones it used).
+    for key, value in old.get("meta", {}).items():
+        if key in ("compose_lint", "yamllint", "dotenv_linter", "docker_compose", "dclint", "hf_fast", "hf_slow",
+                   "crossplane", "python"):
+            data["meta"].setdefault(key, value)
+
+
 def main() -> None:
     results = Path(sys.argv[1])
     data = load(results)
     if sys.argv[2] == "--to-profile":
-        print("\n".join(tasks_to_profile(data)))
+        for line in tasks_to_profile(data):
+            print(line)
         return
     docs = Path(sys.argv[2])
     docs.mkdir(parents=True, exist_ok=True)
+    if "--carry-over" in sys.argv[3:]:
+        carry_over(data, docs / "benchmarks.json")
     data["targets"] = [{k: v for k, v in t.items() if k != "profile_task"} for t in evaluate_targets(data)]
     (docs / "benchmarks.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     (docs / "benchmarks.md").write_text(markdown(data, results))

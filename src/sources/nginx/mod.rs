@@ -9,11 +9,13 @@ pub mod include;
 pub mod model;
 pub mod parse;
 pub mod table;
+pub mod word;
 
 pub use include::{Config, IncludeFs, IncludeOptions, RelativeTo, envsubst, resolve};
 pub use model::{Model, extract};
 pub use parse::{Arg, Block, Directive, ErrorKind, ParseError, Parsed, Quote, guess_context, parse_in};
 pub use table::Context;
+pub use word::Word;
 
 use crate::source::FileId;
 

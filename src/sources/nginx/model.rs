@@ -182,7 +182,7 @@ pub struct UpstreamServer {
 }
 
 fn spanned(a: &Arg) -> Spanned<String> {
-    Spanned::new(a.value.clone(), a.span)
+    Spanned::new(a.value.to_string(), a.span)
 }
 
 /// Builds the model of a resolved configuration.

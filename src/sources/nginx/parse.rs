@@ -24,6 +24,7 @@
 use crate::source::{FileId, Span};
 
 use super::table::{self, Context};
+use super::word::Word;
 
 /// Blocks nested deeper than this are an error (their content is skipped, braces still counted).
 pub const MAX_DEPTH: usize = 64;
@@ -42,7 +43,7 @@ pub enum Quote {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Arg {
     /// The value nginx sees: quotes removed, escapes processed.
-    pub value: String,
+    pub value: Word,
     /// The word as written, quotes included.
     pub span: Span,
     pub quote: Quote,
@@ -158,6 +159,7 @@ pub fn parse_in(file: FileId, text: &str, ctx: Context) -> Parsed {
         pos: 0,
         out: Parsed { file, ..Parsed::default() },
         frames: Vec::new(),
+        pending: Vec::new(),
         skipped_depth: 0,
         eof_reported: false,
     };
@@ -175,6 +177,7 @@ pub fn guess_context(text: &str) -> Context {
         pos: 0,
         out: Parsed::default(),
         frames: Vec::new(),
+        pending: Vec::new(),
         skipped_depth: 0,
         eof_reported: false,
     };
@@ -238,7 +241,8 @@ enum Token {
 struct Frame {
     directive: Directive,
     ctx: Context,
-    children: Vec<Directive>,
+    /// Where this block's children start in [`Parser::pending`].
+    first_child: usize,
 }
 
 struct Parser<'a> {
@@ -249,6 +253,9 @@ struct Parser<'a> {
     out: Parsed,
     /// Open blocks, innermost last.
     frames: Vec<Frame>,
+    /// The children of every open block, innermost block's last: a block's children are moved out in one
+    /// exactly sized vector when it closes (growing one vector per block cost more than the parse).
+    pending: Vec<Directive>,
     /// Open blocks beyond MAX_DEPTH (not kept).
     skipped_depth: usize,
     /// An unterminated quote already reported the end of the text.
@@ -269,6 +276,24 @@ static SPECIAL: [bool; 256] = {
 
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The first byte at or after `i` that is not white space (`text.len()` if none). Indentation is a
+/// good part of a configuration: runs of spaces are skipped eight bytes at a time.
+fn skip_space(text: &[u8], mut i: usize) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    loop {
+        if let Some(chunk) = text.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok())
+            && u64::from_ne_bytes(chunk) == SPACES
+        {
+            i += 8;
+            continue;
+        }
+        match text.get(i) {
+            Some(&c) if is_space(c) => i += 1,
+            _ => return i,
+        }
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -292,12 +317,10 @@ impl<'a> Parser<'a> {
     fn token(&mut self) -> Token {
         let text = self.text;
         loop {
+            self.pos = skip_space(text, self.pos);
             let Some(&c) = text.get(self.pos) else { return Token::Eof };
             let start = self.pos;
             match c {
-                b' ' | b'\t' | b'\r' | b'\n' => {
-                    self.pos += 1;
-                }
                 b'#' => {
                     let end = memchr_newline(text, start);
                     self.out.comments.push(self.span(start, trim_cr(text, start, end)));
@@ -351,7 +374,8 @@ impl<'a> Parser<'a> {
         if end - start > MAX_WORD || (end - start == MAX_WORD && end < text.len()) {
             self.too_long(start, None);
         }
-        let value = if escaped { unescape(self.src, start, end) } else { self.slice(start, end).to_owned() };
+        let value =
+            if escaped { Word::from(unescape(self.src, start, end)) } else { Word::new(self.slice(start, end)) };
         Token::Word(Arg { value, span: self.span(start, end), quote: Quote::None })
     }
 
@@ -402,8 +426,11 @@ impl<'a> Parser<'a> {
             let at = self.span(self.pos, ch_end);
             self.error(ErrorKind::Unexpected, at, format!("unexpected \"{shown}\""), None);
         }
-        let value =
-            if escaped { unescape(self.src, start + 1, close) } else { self.slice(start + 1, close).to_owned() };
+        let value = if escaped {
+            Word::from(unescape(self.src, start + 1, close))
+        } else {
+            Word::new(self.slice(start + 1, close))
+        };
         let quote = if q == b'"' { Quote::Double } else { Quote::Single };
         Token::Word(Arg { value, span: self.span(start, close + 1), quote })
     }
@@ -436,8 +463,8 @@ impl<'a> Parser<'a> {
                         self.error(ErrorKind::Unexpected, sp, "unexpected \";\"".into(), None);
                         continue;
                     }
-                    let args = std::mem::take(&mut words);
-                    self.statement(args, at, root);
+                    let (name, args) = split_words(&mut words);
+                    self.statement(name, args, at, root);
                 }
                 Token::Open(at) => {
                     if words.is_empty() {
@@ -447,8 +474,8 @@ impl<'a> Parser<'a> {
                         self.open_anonymous(at);
                         continue;
                     }
-                    let args = std::mem::take(&mut words);
-                    self.block_start(args, at, root);
+                    let (name, args) = split_words(&mut words);
+                    self.block_start(name, args, at, root);
                 }
                 Token::Close(at) => {
                     if !words.is_empty() {
@@ -457,8 +484,8 @@ impl<'a> Parser<'a> {
                         let hint =
                             Some((Span::new(self.file, last.end as usize, last.end as usize), "missing `;`".into()));
                         self.error(ErrorKind::Unexpected, sp, "unexpected \"}\"".into(), hint);
-                        let args = std::mem::take(&mut words);
-                        self.finish_statement(args, at, root);
+                        let (name, args) = split_words(&mut words);
+                        self.finish_statement(name, args);
                     }
                     self.close(at, root);
                 }
@@ -475,11 +502,11 @@ impl<'a> Parser<'a> {
                             "unexpected end of file, expecting \";\" or \"}\"".into(),
                             hint,
                         );
-                        let args = std::mem::take(&mut words);
-                        self.finish_statement(args, end, root);
+                        let (name, args) = split_words(&mut words);
+                        self.finish_statement(name, args);
                     } else if !words.is_empty() {
-                        let args = std::mem::take(&mut words);
-                        self.finish_statement(args, end, root);
+                        let (name, args) = split_words(&mut words);
+                        self.finish_statement(name, args);
                     }
                     if self.skipped_depth > 0 || !self.frames.is_empty() {
                         let at = self.span(end, end);
@@ -505,12 +532,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A statement ended by `;`.
-    fn statement(&mut self, mut words: Vec<Arg>, semi: usize, root: Context) {
+    fn statement(&mut self, name: Arg, words: Vec<Arg>, semi: usize, root: Context) {
         let ctx = self.ctx(root);
-        let name = words.remove(0);
         let term = self.span(semi, semi + 1);
         if ctx.is_checked() {
-            let specs = table::lookup(&name.value);
+            let specs = table::lookup(text_of(self.src, &name));
             if !self.check_name(&name, specs, ctx, term) {
                 return self.push(Directive {
                     span: name.span.cover(term),
@@ -538,8 +564,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A statement cut short by `}` or the end of the text (already reported).
-    fn finish_statement(&mut self, mut words: Vec<Arg>, _at: usize, _root: Context) {
-        let name = words.remove(0);
+    fn finish_statement(&mut self, name: Arg, words: Vec<Arg>) {
         let end = words.last().map_or(name.span, |w| w.span);
         let span = name.span.cover(end);
         self.push(Directive { name, args: words, span, block: None, includes: vec![] });
@@ -547,7 +572,7 @@ impl<'a> Parser<'a> {
 
     /// false when the name was reported as impossible.
     fn check_name(&mut self, name: &Arg, specs: &'static [table::Spec], ctx: Context, at: Span) -> bool {
-        if !specs.is_empty() || table::is_plausible_name(&name.value) {
+        if !specs.is_empty() || table::is_plausible_name(text_of(self.src, name)) {
             if !specs.is_empty() && table::select(specs, ctx).is_none() {
                 self.error(
                     ErrorKind::NotAllowedHere,
@@ -578,16 +603,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn block_start(&mut self, mut words: Vec<Arg>, open: usize, root: Context) {
+    fn block_start(&mut self, mut name: Arg, mut words: Vec<Arg>, open: usize, root: Context) {
         let ctx = self.ctx(root);
         // A missing `;`: `listen 80` then `location / {`: split at the block directive.
         if ctx.is_checked() {
-            let first = &words[0].value;
+            let src = self.src;
+            let first = text_of(src, &name);
             let block_later = || {
-                words
-                    .iter()
-                    .skip(1)
-                    .any(|w| w.quote == Quote::None && table::spec_in(&w.value, ctx).is_some_and(table::Spec::is_block))
+                words.iter().any(|w| {
+                    w.quote == Quote::None && table::spec_in(text_of(src, w), ctx).is_some_and(table::Spec::is_block)
+                })
             };
             let simple = match table::spec_in(first, ctx) {
                 Some(spec) => !spec.is_block(),
@@ -596,14 +621,15 @@ impl<'a> Parser<'a> {
             };
             if simple {
                 let open_sp = self.span(open, open + 1);
-                let split = words
-                    .iter()
-                    .skip(1)
-                    .position(|w| {
-                        w.quote == Quote::None && table::spec_in(&w.value, ctx).is_some_and(table::Spec::is_block)
-                    })
-                    .map(|i| i + 1);
-                let before = split.map_or(&words[words.len() - 1], |i| &words[i - 1]);
+                // `split`: the index in `words` (the arguments) of the block directive's name.
+                let split = words.iter().position(|w| {
+                    w.quote == Quote::None && table::spec_in(text_of(src, w), ctx).is_some_and(table::Spec::is_block)
+                });
+                let before = match split {
+                    Some(0) => &name,
+                    Some(i) => &words[i - 1],
+                    None => words.last().unwrap_or(&name),
+                };
                 let hint =
                     Some((self.span(before.span.end as usize, before.span.end as usize), "missing `;` here".into()));
                 self.error(
@@ -613,29 +639,30 @@ impl<'a> Parser<'a> {
                     hint,
                 );
                 if let Some(i) = split {
-                    let rest = words.split_off(i);
-                    let name = words.remove(0);
-                    let span = name.span.cover(words.last().map_or(name.span, |w| w.span));
-                    self.push(Directive { name, args: words, span, block: None, includes: vec![] });
+                    let mut rest = words.split_off(i);
+                    let block_name = rest.remove(0);
+                    let first = std::mem::replace(&mut name, block_name);
+                    let span = first.span.cover(words.last().map_or(first.span, |w| w.span));
+                    self.push(Directive { name: first, args: words, span, block: None, includes: vec![] });
                     words = rest;
                 }
             }
         }
-        let name = words.remove(0);
         let mut child = Context::Unknown;
-        let specs = if ctx.is_checked() { table::lookup(&name.value) } else { &[] };
+        let name_text = text_of(self.src, &name);
+        let specs = if ctx.is_checked() { table::lookup(name_text) } else { &[] };
         if ctx.is_checked() && self.check_name(&name, specs, ctx, self.span(open, open + 1)) {
             if let Some(spec) = table::select(specs, ctx)
                 && spec.is_block()
             {
                 self.check_args(spec, &name, words.len(), self.span(open, open + 1));
-                child = table::child_context(spec, &name.value, ctx);
+                child = table::child_context(spec, name_text, ctx);
             }
         } else if ctx == Context::Data {
             let sp = self.span(open, open + 1);
             self.error(ErrorKind::Unexpected, sp, "unexpected \"{\"".into(), None);
         }
-        if name.value.ends_with("_by_lua_block") {
+        if name_text.ends_with("_by_lua_block") {
             return self.lua_block(name, words, open);
         }
         self.open(Directive { name, args: words, span: Span::default(), block: None, includes: vec![] }, child, open);
@@ -652,11 +679,11 @@ impl<'a> Parser<'a> {
         }
         let mut directive = directive;
         directive.block = Some(Block { children: Vec::new(), span: self.span(open, open + 1), raw: None });
-        self.frames.push(Frame { directive, ctx, children: Vec::new() });
+        self.frames.push(Frame { directive, ctx, first_child: self.pending.len() });
     }
 
     fn open_anonymous(&mut self, open: usize) {
-        let name = Arg { value: String::new(), span: self.span(open, open), quote: Quote::None };
+        let name = Arg { value: Word::default(), span: self.span(open, open), quote: Quote::None };
         self.open(
             Directive { name, args: vec![], span: Span::default(), block: None, includes: vec![] },
             Context::Unknown,
@@ -681,7 +708,7 @@ impl<'a> Parser<'a> {
         let Some(frame) = self.frames.pop() else { return };
         let mut d = frame.directive;
         if let Some(b) = d.block.as_mut() {
-            b.children = frame.children;
+            b.children = self.pending.split_off(frame.first_child.min(self.pending.len()));
             b.span = Span::new(self.file, b.span.start as usize, end.min(self.text.len()).max(b.span.start as usize));
         }
         d.span = Span::new(self.file, d.name.span.start as usize, end.min(self.text.len()));
@@ -693,7 +720,7 @@ impl<'a> Parser<'a> {
             return;
         }
         match self.frames.last_mut() {
-            Some(f) => f.children.push(d),
+            Some(_) => self.pending.push(d),
             None => self.out.directives.push(d),
         }
     }
@@ -788,6 +815,29 @@ fn skip_long(text: &[u8], i: usize, level: usize) -> usize {
         j += 1;
     }
     text.len()
+}
+
+/// A word's value as a `&str` of the source text when it was written without escapes (the parser's
+/// own lookups: no second UTF-8 check of the copy in [`Word::as_str`]), else the value itself.
+/// Unescaping always shortens a word, so the same length means the same text.
+fn text_of<'s>(src: &'s str, a: &'s Arg) -> &'s str {
+    let (start, end) = (a.span.start as usize, a.span.end as usize);
+    let (start, end) = if a.quote == Quote::None { (start, end) } else { (start + 1, end.saturating_sub(1)) };
+    if end >= start
+        && end - start == a.value.len()
+        && let Some(text) = src.get(start..end)
+    {
+        return text;
+    }
+    a.value.as_str()
+}
+
+/// The words of a statement as its name and its arguments: the arguments get a vector of their exact
+/// size, and `words` keeps its buffer for the next statement. `words` is never empty here.
+fn split_words(words: &mut Vec<Arg>) -> (Arg, Vec<Arg>) {
+    let args = if words.is_empty() { Vec::new() } else { words.split_off(1) };
+    let name = words.pop().unwrap_or_else(|| Arg { value: Word::default(), span: Span::default(), quote: Quote::None });
+    (name, args)
 }
 
 fn args_expected(spec: &table::Spec) -> String {

@@ -133,8 +133,29 @@ const fn b(name: &'static str, contexts: u32, inner: Inner, min_args: u8, max_ar
 
 const HTTP_ALL: u32 = HTTP | SRV | LOC;
 
-/// Sorted by name (binary search); a name may repeat, one entry per use.
-static TABLE: &[Spec] = &[
+/// Sorted by name; a name may repeat, one entry per use.
+static TABLE: &[Spec] = ENTRIES;
+
+/// For each first byte of a name, the range of [`TABLE`] whose names start with it (`lookup` compares
+/// only there: a handful of entries, most rejected by their length before any byte comparison).
+static BY_FIRST_BYTE: [(u16, u16); 256] = index_by_first_byte(ENTRIES);
+
+const fn index_by_first_byte(entries: &[Spec]) -> [(u16, u16); 256] {
+    let mut index = [(0u16, 0u16); 256];
+    let mut i = 0;
+    while i < entries.len() {
+        let first = entries[i].name.as_bytes()[0] as usize;
+        let mut j = i;
+        while j < entries.len() && entries[j].name.as_bytes()[0] as usize == first {
+            j += 1;
+        }
+        index[first] = (i as u16, j as u16);
+        i = j;
+    }
+    index
+}
+
+const ENTRIES: &[Spec] = &[
     d("access_log", HTTP_ALL | LIF | LMT | STREAM | SSRV, 1, MORE),
     d("add_header", HTTP_ALL | LIF, 2, 3),
     d("alias", LOC, 1, 1),
@@ -201,9 +222,12 @@ static TABLE: &[Spec] = &[
 
 /// Every entry for `name` (empty when the name is unknown).
 pub fn lookup(name: &str) -> &'static [Spec] {
-    let start = TABLE.partition_point(|s| s.name < name);
-    let len = TABLE[start..].iter().take_while(|s| s.name == name).count();
-    &TABLE[start..start + len]
+    let Some(&first) = name.as_bytes().first() else { return &[] };
+    let (lo, hi) = BY_FIRST_BYTE[first as usize];
+    let range = TABLE.get(lo as usize..hi as usize).unwrap_or(&[]);
+    let Some(start) = range.iter().position(|s| s.name.len() == name.len() && s.name == name) else { return &[] };
+    let len = range[start..].iter().take_while(|s| s.name == name).count();
+    &range[start..start + len]
 }
 
 /// The entry for `name` that applies in `ctx`, if any.
@@ -257,6 +281,19 @@ mod tests {
     fn table_is_sorted() {
         for w in TABLE.windows(2) {
             assert!(w[0].name <= w[1].name, "{} > {}", w[0].name, w[1].name);
+        }
+    }
+
+    #[test]
+    fn lookup_finds_every_entry_and_only_them() {
+        for (i, spec) in TABLE.iter().enumerate() {
+            let found = lookup(spec.name);
+            assert!(found.iter().any(|s| std::ptr::eq(s, &TABLE[i])), "{} not found", spec.name);
+            assert!(found.iter().all(|s| s.name == spec.name));
+            assert_eq!(found.len(), TABLE.iter().filter(|s| s.name == spec.name).count());
+        }
+        for name in ["", "a", "serve", "servers", "zz", "é", "Server", "proxy_pas"] {
+            assert!(lookup(name).is_empty(), "{name}");
         }
     }
 
