@@ -384,6 +384,39 @@ fn inspect_shows_live_records() {
     assert_eq!((&v4["a"], &v4["aaaa"]), (&serde_json::json!("records"), &serde_json::json!("nodata")));
 }
 
+#[test]
+fn dns_rules_read_live_answers() {
+    let server = TestServer::start(ZONE, &["silent.stack.example"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_stack(dir.path(), &server.addr.to_string(), "300ms");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackcheck"))
+        .arg(dir.path())
+        .args(["--select", "D", "--format", "compact"])
+        .output()
+        .expect("stackcheck runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let found: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|l| {
+            let code = l.split_whitespace().nth(1)?;
+            let name = l.split('`').nth(1)?;
+            Some((code, name))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("D702", "v4only.stack.example"),
+            ("D701", "missing.stack.example"),
+            ("D704", "silent.stack.example"),
+            ("D702", "shop.stack.example"),
+        ],
+        "{text}"
+    );
+    assert!(text.contains("198.51.100.7"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "D701/D702 are errors");
+}
+
 /// By hand: `cargo test --release --test dns_live -- --ignored --nocapture bench_`. Live DNS of 50
 /// domains against the local server, 2 s timeout, 9 runs; prints each run and the median.
 #[test]
