@@ -215,6 +215,30 @@ struct Builder<'m> {
     model: &'m StackModel,
 }
 
+// The graph's queries, for rules that judge the same facts (T5xx, N4xx).
+
+/// The Traefik service nearest to a stack on its host: (stack index, service name).
+pub fn traefik_service(model: &StackModel, near: &Stack) -> Option<(usize, String)> {
+    Builder { model }.traefik_container(near)
+}
+
+/// The network Traefik's Docker provider uses for a stack (`[traefik] network`, the Traefik service's
+/// `--providers.docker.network`), with where it is set.
+pub fn watched_network(model: &StackModel, near: &Stack) -> Option<(String, Option<Span>)> {
+    Builder { model }.watched_network_at(near)
+}
+
+/// The container a Docker DNS name from outside its project reaches (`container_name`,
+/// `<project>-<service>-<n>`, a name on a shared external network).
+pub fn container_named<'m>(model: &'m StackModel, host: &str) -> Option<(usize, &'m Service)> {
+    Builder { model }.container_named(host).map(|(i, s, _)| (i, s))
+}
+
+/// Why a request to `port` finds nothing listening, when the app's listen ports are known.
+pub fn listens_elsewhere(model: &StackModel, svc: &Service, port: u16) -> Option<String> {
+    Builder { model }.listening(svc, port).and_then(|s| s.reason().map(str::to_owned))
+}
+
 /// The request as it reaches a proxy: which Host header it carries and on which port.
 #[derive(Clone, Debug)]
 struct Request {
@@ -745,14 +769,19 @@ impl<'m> Builder<'m> {
     /// The network the Docker provider is told to use: `[traefik] network`, else a Traefik service's
     /// `--providers.docker.network` flag.
     fn watched_network(&self, near: &Stack) -> Option<String> {
+        self.watched_network_at(near).map(|(n, _)| n)
+    }
+
+    /// The watched network and where it is set (`None` for `[traefik] network`, whose span is not kept).
+    fn watched_network_at(&self, near: &Stack) -> Option<(String, Option<Span>)> {
         if let Some(n) = &self.model.host.traefik_network {
-            return Some(n.clone());
+            return Some((n.clone(), None));
         }
         let (i, name) = self.traefik_container(near)?;
         let svc = self.model.stacks.get(i)?.service(&name)?;
         svc.command.as_ref()?.items.iter().find_map(|t| {
             let (k, val) = t.value.trim().split_once('=')?;
-            k.eq_ignore_ascii_case("--providers.docker.network").then(|| val.trim().to_owned())
+            k.eq_ignore_ascii_case("--providers.docker.network").then(|| (val.trim().to_owned(), Some(t.span)))
         })
     }
 

@@ -6,6 +6,9 @@ pub static REDIRECTS: &[(&str, &str)] = &[
     // rules.md: "C115 env-file-not-found: alias of P008 for compose; reported once".
     ("C115", "P008"),
     ("env-file-not-found", "missing-file"),
+    // rules.md: "T508 host-rule-syntax: a rule that Traefik v2 or v3 (per config) cannot parse" is P006.
+    ("T508", "P006"),
+    ("host-rule-syntax", "traefik-syntax"),
 ];
 
 /// The selector a redirected one stands for (itself otherwise).
