@@ -195,6 +195,7 @@ pub fn to_json(model: &StackModel, secrets: &SecretSet) -> Value {
         "nginx": model.nginx.iter().map(|c| nginx(model, c)).collect::<Vec<_>>(),
         "caddy": model.caddy.iter().map(|c| caddy(model, c)).collect::<Vec<_>>(),
         "traefik": traefik(model),
+        "traefik_static": model.traefik_static.iter().map(|c| c.inspect_json(model)).collect::<Vec<_>>(),
         "traefik_files": model.traefik_files.iter().map(|(f, c)| json!({
             "file": model.db.get(*f).map(|f| f.display_path()),
             "routers": c.routers.iter().map(|r| json!({

@@ -57,6 +57,9 @@ pub struct StackModel {
     /// Traefik file-provider dynamic configurations (YAML files with a top-level `http:` of routers or
     /// services), by file.
     pub traefik_files: Vec<(FileId, crate::sources::traefik::file::DynamicConfig)>,
+    /// Static configuration of each Traefik: one per compose service running a `traefik` image, one per
+    /// static file no service mounts (the host's Traefik).
+    pub traefik_static: Vec<crate::sources::traefik::static_config::StaticConfig>,
 }
 
 /// One Caddyfile (imports spliced in) and the model built from it.
