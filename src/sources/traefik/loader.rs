@@ -9,9 +9,10 @@
 //! the server's file system, not the repository.
 //!
 //! Syntax errors are P006 in files that are certainly Traefik's: a static file a Traefik service reads,
-//! any `traefik.{toml,yaml,yml}`, and the files under a mapped file-provider path. Other candidates (YAML
-//! that merely has a `http:` line, TOML with an `[http` table) are skipped silently when they do not
-//! parse: they may be anything.
+//! a `traefik.{toml,yaml,yml}` with a top-level `entryPoints`, `providers` or `certificatesResolvers`,
+//! and the files under a mapped file-provider path (unless they hold `{{`: the file provider renders them
+//! as Go templates first). Other candidates (YAML that merely has a `http:` line, TOML with an `[http`
+//! table) are skipped silently when they do not parse: they may be anything.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -209,7 +210,12 @@ pub fn load(inputs: &Inputs<'_>, db: &mut SourceDb) -> TraefikFiles {
         if used_static.contains(path) || mounted(path) {
             continue;
         }
-        let report = is_traefik_name(path).then_some("static configuration");
+        // A `traefik.*` file that does not parse is reported when it reads as a static configuration
+        // (a Helm template named `traefik.yaml` is not one).
+        let looks_static = files
+            .text(path)
+            .is_some_and(|t| ["entrypoints", "providers", "certificatesresolvers"].iter().any(|k| has_top_key(&t, k)));
+        let report = (is_traefik_name(path) && looks_static).then_some("static configuration");
         let Some((id, doc)) = files.document(path, report) else { continue };
         let Some(doc) = doc.filter(|d| sc::is_static(d, is_traefik_name(path))) else { continue };
         let mut c =
@@ -249,7 +255,8 @@ pub fn load(inputs: &Inputs<'_>, db: &mut SourceDb) -> TraefikFiles {
             }
             Err(e) => {
                 let e = e.clone();
-                if in_dir {
+                // Dynamic files are Go templates: one with `{{` is only YAML/TOML once Traefik renders it.
+                if in_dir && !text.contains("{{") {
                     files.syntax_error(id, toml, &e, "dynamic configuration");
                 }
             }
@@ -338,10 +345,10 @@ fn service_config(
         if !mounted {
             continue;
         }
-        if let Some((id, Some(doc))) = files.document(path, None) {
-            if sc::is_static(&doc, is_traefik_name(path)) {
-                config.ignored.push(IgnoredSource { source: StaticSource::File, span: Span::file_start(id) });
-            }
+        if let Some((id, Some(doc))) = files.document(path, None)
+            && sc::is_static(&doc, is_traefik_name(path))
+        {
+            config.ignored.push(IgnoredSource { source: StaticSource::File, span: Span::file_start(id) });
         }
     }
     // The file provider's paths on the host.
@@ -432,6 +439,13 @@ mod tests {
                     "[http.routers.app]\nrule = \"Host(`a.example.org`)\"\n[http.routers.app]\n",
                 ),
                 ("traefik/dynamic/bad.yml", "http:\n  routers: [\n"),
+                // A Go template is YAML only once Traefik renders it.
+                (
+                    "traefik/dynamic/tmpl.yml",
+                    "http:\n  routers:\n{{ range $i := until 3 }}\n    r{{ $i }}: {rule: \"Host(`a`)\"}\n{{ end }}\n",
+                ),
+                // A Helm template named `traefik.yaml` is not a static configuration.
+                ("chart/templates/traefik.yaml", "{{- if .Values.traefik.enabled }}\nkind: Deployment\n  x: [\n"),
                 // Not Traefik's: a broken TOML file elsewhere stays silent.
                 ("other/config.toml", "[http\n"),
             ],

@@ -6,8 +6,6 @@
 //! arrays sequences, and scalars take the YAML value kinds (string, integer, float, boolean; a datetime is
 //! a timestamp).
 
-use std::borrow::Cow;
-
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -67,7 +65,7 @@ fn value_node(file: FileId, text: &str, v: &Spanned<DeValue<'_>>, depth: usize) 
         }
     };
     Ok(match v.get_ref() {
-        DeValue::String(s) => scalar(cow(s), Value::Str),
+        DeValue::String(s) => scalar(s.as_ref().to_owned(), Value::Str),
         DeValue::Integer(i) => {
             let n = i64::from_str_radix(i.as_str(), i.radix()).ok();
             let t = n.map_or_else(|| i.as_str().to_owned(), |n| n.to_string());
@@ -93,10 +91,6 @@ fn value_node(file: FileId, text: &str, v: &Spanned<DeValue<'_>>, depth: usize) 
     })
 }
 
-fn cow(s: &Cow<'_, str>) -> String {
-    s.as_ref().to_owned()
-}
-
 /// Where the value's text starts inside its span, when the file holds it byte for byte (a basic string
 /// without escapes, a literal string, a bare number or boolean).
 fn verbatim(text: &str, span: Span, value: &str) -> Option<u32> {
@@ -105,10 +99,9 @@ fn verbatim(text: &str, span: Span, value: &str) -> Option<u32> {
         return Some(0);
     }
     for q in ['"', '\''] {
-        if let Some(inner) = written.strip_prefix(q).and_then(|w| w.strip_suffix(q)) {
-            if inner == value && !(q == '"' && inner.contains('\\')) {
-                return Some(1);
-            }
+        // An escape always changes the text, so equal text means none was used.
+        if written.strip_prefix(q).and_then(|w| w.strip_suffix(q)) == Some(value) {
+            return Some(1);
         }
     }
     None
