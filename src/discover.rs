@@ -51,6 +51,8 @@ pub struct Discovered {
     pub caddy: Vec<PathBuf>,
     /// Other YAML files (not compose files): Traefik dynamic configuration candidates.
     pub yaml: Vec<PathBuf>,
+    /// TOML files (Traefik static and dynamic configuration candidates).
+    pub toml: Vec<PathBuf>,
     /// Files found by the walk that are regular files (not symlinks, FIFOs...): they can be opened and
     /// read directly; anything else is checked first (opening a FIFO would block).
     pub regular: HashSet<PathBuf>,
@@ -230,6 +232,8 @@ pub fn discover(roots: &[PathBuf]) -> Discovered {
                 && (name.ends_with(".yml") || name.ends_with(".yaml"))
             {
                 out.yaml.push(path.clone());
+            } else if entry.file_type().is_some_and(|t| t.is_file()) && name.ends_with(".toml") {
+                out.toml.push(path.clone());
             }
         }
     }

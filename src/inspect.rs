@@ -196,6 +196,7 @@ pub fn to_json(model: &StackModel, secrets: &SecretSet) -> Value {
         "caddy": model.caddy.iter().map(|c| caddy(model, c)).collect::<Vec<_>>(),
         "traefik": traefik(model),
         "routes": crate::map::json(model, secrets)["routes"].clone(),
+        "traefik_static": model.traefik_static.iter().map(|c| c.inspect_json(model)).collect::<Vec<_>>(),
         "traefik_files": model.traefik_files.iter().map(|(f, c)| json!({
             "file": model.db.get(*f).map(|f| f.display_path()),
             "routers": c.routers.iter().map(|r| json!({

@@ -215,7 +215,7 @@ pub fn load(opts: &LoadOptions) -> Loaded {
     let dockerfiles = std::mem::take(&mut l.model.dockerfiles);
     l.load_nginx(&found.nginx, &stacks, &dockerfiles);
     l.load_caddy(&found.caddy, &stacks, &dockerfiles);
-    l.load_traefik_files(&found.yaml, &stacks, traefik_version);
+    l.load_traefik_files(&found, &stacks, traefik_version);
     l.model.dockerfiles = dockerfiles;
     let mut loaded = l.finish(stacks);
     if loaded.model.dns.mode == crate::config::DnsMode::Live {
@@ -675,27 +675,24 @@ impl<'o> Loader<'o> {
         }
     }
 
-    /// Traefik dynamic configuration files: YAML files (not compose files) with a top-level `http:` line,
-    /// parsed and kept when they hold routers or services. Invalid YAML there is left alone (the file may
-    /// be anything that happens to start a line with `http:`).
-    fn load_traefik_files(&mut self, candidates: &[PathBuf], stacks: &[Stack], version: Option<u8>) {
-        use crate::sources::traefik;
-        let mut files = Vec::new();
-        for path in candidates {
-            let Ok(text) = read_text(path, self.opts.max_file_size, &self.opts.overlay) else { continue };
-            if !text.lines().any(|l| l.starts_with("http:")) {
-                continue;
-            }
-            let text: Arc<str> = Arc::from(text);
-            let id = self.model.db.add(path.clone(), text.clone(), FileKind::Traefik);
-            let Ok(docs) = yaml::parse(id, &text, &self.opts.yaml_limits) else { continue };
-            for doc in docs.iter().filter(|d| traefik::file::is_dynamic(d)) {
-                files.push((id, traefik::file::read(doc)));
-            }
-        }
-        let findings = traefik::resolve_file_rules(&mut files, stacks, &self.model.db, version);
-        self.findings.extend(findings);
-        self.model.traefik_files = files;
+    /// Traefik static configurations and file-provider dynamic files (YAML and TOML): see
+    /// [`crate::sources::traefik::loader`].
+    fn load_traefik_files(&mut self, found: &discover::Discovered, stacks: &[Stack], version: Option<u8>) {
+        let max = self.opts.max_file_size;
+        let overlay = &self.opts.overlay;
+        let read = |p: &Path| read_text(p, max, overlay);
+        let inputs = crate::sources::traefik::loader::Inputs {
+            stacks,
+            yaml: &found.yaml,
+            toml: &found.toml,
+            limits: &self.opts.yaml_limits,
+            version,
+            read: &read,
+        };
+        let loaded = crate::sources::traefik::loader::load(&inputs, &mut self.model.db);
+        self.findings.extend(loaded.findings);
+        self.model.traefik_files = loaded.dynamic;
+        self.model.traefik_static = loaded.statics;
     }
 
     fn zone_findings(&mut self, zone: &crate::sources::dns::Zone) {

@@ -17,7 +17,8 @@ use stackcheck::source::{FileId, Span};
 use stackcheck::yaml::{self, Kind, Limits, Node};
 
 /// The targets, in the order `scripts/fuzz` runs them.
-pub const TARGETS: [&str; 8] = ["yaml", "envfile", "interp", "compose_load", "caddy", "nginx", "traefik_rule", "dns"];
+pub const TARGETS: [&str; 9] =
+    ["yaml", "envfile", "interp", "compose_load", "caddy", "nginx", "traefik_rule", "dns", "traefik_toml"];
 
 /// Runs one target's check on one input (used by the regression replay).
 pub fn run(target: &str, data: &[u8]) {
@@ -45,6 +46,7 @@ pub fn run(target: &str, data: &[u8]) {
         "caddy" => fuzz_caddy(data),
         "traefik_rule" => fuzz_traefik_rule(data),
         "dns" => fuzz_dns(data),
+        "traefik_toml" => fuzz_traefik_toml(data),
         other => panic!("unknown fuzz target `{other}`"),
     }
 }
@@ -532,4 +534,112 @@ pub fn fuzz_dns(data: &[u8]) {
             }
         }
     }
+}
+
+// ------------------------------------------------------------------------------------- traefik_toml
+
+/// The Traefik static and dynamic file readers on arbitrary UTF-8: the TOML reader
+/// (`sources::traefik::toml_tree::parse`) and the YAML parser feed the static-configuration interpreter
+/// and the dynamic-configuration reader; the same text, split into words and lines, feeds the
+/// command-line flag and `TRAEFIK_*` variable readers. Every span must be a char-boundary range of the
+/// text, a verbatim scalar must be found at its span, and the API must answer without panicking.
+pub fn fuzz_traefik_toml(data: &[u8]) {
+    use stackcheck::model::ProxyRole;
+    use stackcheck::source::{FileKind, SourceDb};
+    use stackcheck::sources::traefik::file::{self, Value};
+    use stackcheck::sources::traefik::static_config::{self as sc, StaticSource};
+    use stackcheck::sources::traefik::toml_tree;
+
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut db = SourceDb::default();
+    let file = db.add(PathBuf::from("traefik.toml"), std::sync::Arc::from(text), FileKind::Traefik);
+    let check_config = |c: &sc::StaticConfig| {
+        for e in &c.entry_points {
+            assert_span(text, file, e.name_span, "EntryPoint.name_span");
+            for v in
+                [&e.address, &e.as_default, &e.redirect_to, &e.redirect_scheme, &e.cert_resolver].into_iter().flatten()
+            {
+                assert_span(text, file, v.span, "EntryPoint value");
+            }
+        }
+        for r in &c.resolvers {
+            assert_span(text, file, r.name_span, "Resolver.name_span");
+        }
+        if let Some(d) = &c.docker {
+            assert_span(text, file, d.span, "DockerProvider.span");
+            for v in
+                [&d.network, &d.exposed_by_default, &d.endpoint, &d.default_rule, &d.constraints].into_iter().flatten()
+            {
+                assert_span(text, file, v.span, "DockerProvider value");
+            }
+        }
+        let _ = (c.watched_network(), c.exposed_by_default(), c.default_entry_points(), c.entry_point("web"));
+    };
+    let check_doc = |doc: &Node| {
+        let settings = sc::settings_from_node(doc);
+        for s in &settings {
+            for seg in &s.path {
+                assert_span(text, file, seg.span, "Setting segment");
+            }
+        }
+        let _ = sc::is_static(doc, true);
+        check_config(&sc::interpret(&settings, StaticSource::File, ProxyRole::Host, Span::file_start(file)));
+        if file::is_dynamic(doc) {
+            let d = file::read(doc);
+            for r in &d.routers {
+                assert_span(text, file, r.name_span, "FileRouter.name_span");
+                for v in r.rule.iter().chain(&r.service).chain(&r.entrypoints).chain(&r.middlewares) {
+                    assert_span(text, file, v.span, "FileRouter value");
+                }
+            }
+            for s in &d.services {
+                for u in &s.urls {
+                    assert_span(text, file, u.span, "FileService url");
+                }
+            }
+        }
+    };
+    match toml_tree::parse(file, text) {
+        Ok(doc) => {
+            check_tree(text, file, &doc);
+            check_doc(&doc);
+        }
+        Err(e) => assert_span(text, file, e.span, "TOML error span"),
+    }
+    if let Ok(docs) = yaml::parse(file, text, &Limits::default()) {
+        for doc in docs.iter().take(4) {
+            check_doc(doc);
+        }
+    }
+    // Flags: the text's whitespace-separated words; variables: its `KEY=value` lines.
+    let mut words = Vec::new();
+    let mut pos = 0;
+    for w in text.split(|c: char| c.is_ascii_whitespace()) {
+        if !w.is_empty() {
+            words.push(Value { value: w.to_owned(), span: Span::new(file, pos, pos + w.len()) });
+        }
+        pos += w.len() + 1;
+    }
+    let (settings, config_file) = sc::settings_from_flags(&db, &words);
+    if let Some(v) = config_file {
+        assert_span(text, file, v.span, "configFile span");
+    }
+    check_config(&sc::interpret(&settings, StaticSource::Flags, ProxyRole::Host, Span::file_start(file)));
+    let mut vars = Vec::new();
+    let mut pos = 0;
+    for line in text.split('\n') {
+        if let Some((k, v)) = line.split_once('=') {
+            let ks = Span::new(file, pos, pos + k.len());
+            let vs = Span::new(file, pos + k.len() + 1, pos + line.len());
+            vars.push((k, ks, Some(Value { value: v.to_owned(), span: vs })));
+        }
+        pos += line.len() + 1;
+    }
+    let settings = sc::settings_from_env(&db, &vars);
+    for s in &settings {
+        for seg in &s.path {
+            assert_span(text, file, seg.span, "env Setting segment");
+        }
+    }
+    check_config(&sc::interpret(&settings, StaticSource::Env, ProxyRole::Host, Span::file_start(file)));
 }

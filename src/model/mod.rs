@@ -60,6 +60,9 @@ pub struct StackModel {
     pub traefik_files: Vec<(FileId, crate::sources::traefik::file::DynamicConfig)>,
     /// The routing graph: domain → DNS → proxy → upstream → service → port (built last, from the rest).
     pub routes: routes::Routes,
+    /// Static configuration of each Traefik: one per compose service running a `traefik` image, one per
+    /// static file no service mounts (the host's Traefik).
+    pub traefik_static: Vec<crate::sources::traefik::static_config::StaticConfig>,
 }
 
 /// One Caddyfile (imports spliced in) and the model built from it.

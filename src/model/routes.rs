@@ -777,12 +777,14 @@ impl<'m> Builder<'m> {
         if let Some(n) = &self.model.host.traefik_network {
             return Some((n.clone(), None));
         }
-        let (i, name) = self.traefik_container(near)?;
-        let svc = self.model.stacks.get(i)?.service(&name)?;
-        svc.command.as_ref()?.items.iter().find_map(|t| {
-            let (k, val) = t.value.trim().split_once('=')?;
-            k.eq_ignore_ascii_case("--providers.docker.network").then(|| (val.trim().to_owned(), Some(t.span)))
-        })
+        // The Traefik service's static configuration, else the host's Traefik (a static file no service
+        // mounts) when there is one.
+        let cfg = match self.traefik_container(near) {
+            Some((i, name)) => self.model.traefik_static_of(i, &name)?,
+            None => self.model.traefik_static.iter().find(|c| c.role == ProxyRole::Host)?,
+        };
+        let net = cfg.docker.as_ref()?.network.as_ref()?;
+        Some((net.value.clone(), Some(net.span)))
     }
 
     /// Another container of a stack on the same host declaring a router of the same name with another

@@ -1,7 +1,7 @@
 //! Traefik file-provider dynamic configuration in YAML (semantics.md §3.7): `http.routers` (rule, service,
 //! entryPoints, middlewares, tls) and `http.services` (load-balancer server URLs), each with its span.
-//! Keys are matched case-insensitively, as Traefik's decoder does. TOML dynamic files are recognised by the
-//! same shape but not read yet.
+//! Keys are matched case-insensitively, as Traefik's decoder does. TOML files are read into the same tree
+//! ([`super::toml_tree`]), so both formats load into this model.
 
 use crate::source::Span;
 use crate::yaml::Node;
@@ -133,5 +133,22 @@ mod tests {
         assert_eq!(c.services[0].urls[0].value, "http://app-prod-web-1:8000");
         let not = crate::yaml::parse(FileId(0), "http:\n  port: 80\n", &crate::yaml::Limits::default()).unwrap();
         assert!(!is_dynamic(&not[0]));
+    }
+
+    #[test]
+    fn toml_dynamic_file_loads_like_yaml() {
+        let text = "[http.routers.app]\n  rule = \"Host(`app.example.org`)\"\n  entryPoints = [\"websecure\"]\n  middlewares = \"sec,auth@file\"\n  service = \"app\"\n  [http.routers.app.tls]\n    certResolver = \"le\"\n\n[[http.services.app.loadBalancer.servers]]\n  url = \"http://app-prod-web-1:8000\"\n";
+        let doc = super::super::toml_tree::parse(FileId(0), text).unwrap();
+        assert!(is_dynamic(&doc));
+        let c = read(&doc);
+        let r = &c.routers[0];
+        assert_eq!(r.name, "app");
+        assert_eq!(&text[r.name_span.range()], "app");
+        assert_eq!(r.rule.as_ref().unwrap().value, "Host(`app.example.org`)");
+        assert_eq!(&text[r.rule.as_ref().unwrap().span.range()], "\"Host(`app.example.org`)\"");
+        assert_eq!(r.entrypoints[0].value, "websecure");
+        assert_eq!(r.middlewares.iter().map(|m| m.value.as_str()).collect::<Vec<_>>(), ["sec", "auth@file"]);
+        assert_eq!(r.cert_resolver.as_ref().unwrap().value, "le");
+        assert_eq!(c.services[0].urls[0].value, "http://app-prod-web-1:8000");
     }
 }

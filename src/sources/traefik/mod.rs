@@ -1,8 +1,11 @@
-//! Traefik: Docker provider labels, file-provider dynamic configuration, and router rule expressions (v2
-//! and v3 grammars).
+//! Traefik: Docker provider labels, static configuration (file, flags or `TRAEFIK_*` variables),
+//! file-provider dynamic configuration (YAML and TOML), and router rule expressions (v2 and v3 grammars).
 pub mod file;
 pub mod labels;
+pub mod loader;
 pub mod rule;
+pub mod static_config;
+pub mod toml_tree;
 
 use crate::finding::Finding;
 use crate::model::Stack;
