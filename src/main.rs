@@ -57,6 +57,8 @@ enum FormatArg {
     Human,
     Compact,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -262,6 +264,8 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     let format = match args.format {
         Some(FormatArg::Compact) => Format::Compact,
         Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Sarif) => Format::Sarif,
+        Some(FormatArg::Github) => Format::Github,
         Some(FormatArg::Human) | None => Format::Human,
     };
     let ropts = RenderOptions {
