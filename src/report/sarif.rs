@@ -7,8 +7,8 @@
 //!   outside it gets an absolute `file://` URI.
 //! - Regions give line and column in UTF-16 code units (SARIF's default `columnKind`, stated in the run)
 //!   and, for the same bytes, `byteOffset`/`byteLength`.
-//! - `partialFingerprints` hash the rule, the path, the (masked) text of the primary span and an
-//!   occurrence index: no line numbers, so an alert survives edits above it.
+//! - `partialFingerprints` hash the rule, the path, the (masked) text of the primary span (the message
+//!   when the span is empty) and an occurrence index: no line numbers, so an alert survives edits above it.
 //! - Secrets: messages go through the run's [`SecretSet`], fingerprints hash masked text, and fix
 //!   replacements are masked like source text.
 use serde_json::{Map, Value, json};
@@ -260,7 +260,11 @@ pub fn to_value(findings: &[Finding], db: &SourceDb, secrets: &SecretSet, base: 
         if !f.primary.message.is_empty() {
             primary_location.insert("message".to_owned(), json!({ "text": secrets.scrub(&f.primary.message) }));
         }
-        let text = masked.normalized(f.primary.span);
+        // An empty span (a finding on a whole file) has no text to tell findings apart: its message does.
+        let text = match masked.normalized(f.primary.span) {
+            t if t.is_empty() => format!("message: {}", secrets.scrub(&f.message)),
+            t => t,
+        };
         let n = occurrences.entry((f.code.to_owned(), path_key.clone(), text.clone())).or_insert(0);
         let occurrence = *n;
         *n += 1;
