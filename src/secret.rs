@@ -343,19 +343,21 @@ fn password_hash_ranges(body: &str, out: &mut Vec<(usize, usize)>) {
         "$apr1$", "$$apr1$$", "$2a$", "$2b$", "$2y$", "$$2a$$", "$$2b$$", "$$2y$$", "{SHA}", "$6$", "JDJhJD", "JDJ5JD",
         "JDJiJD",
     ];
-    for marker in MARKERS {
-        let mut from = 0;
-        while let Some(i) = body.get(from..).and_then(|b| b.find(marker)) {
-            let start = from + i;
-            let tail = body.get(start..).unwrap_or("");
-            let len =
-                tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';')).unwrap_or(tail.len());
-            // Long enough to be a hash, not a `$2a$` mentioned in prose.
-            if len >= 16 && !out.iter().any(|&(s, e)| s <= start && start < e) {
-                out.push((start, start + len));
-            }
-            from = start + len.max(1);
+    // This runs for every line of every file: one pass over the line for the markers' first characters.
+    let mut from = 0;
+    while let Some(i) = body.get(from..).and_then(|b| b.find(['$', '{', 'J'])) {
+        let start = from + i;
+        let tail = body.get(start..).unwrap_or("");
+        if !MARKERS.iter().any(|m| tail.starts_with(m)) {
+            from = start + 1;
+            continue;
         }
+        let len = tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';')).unwrap_or(tail.len());
+        // Long enough to be a hash, not a `$2a$` mentioned in prose.
+        if len >= 16 {
+            out.push((start, start + len));
+        }
+        from = start + len.max(1);
     }
 }
 
