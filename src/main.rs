@@ -59,6 +59,8 @@ enum FormatArg {
     Human,
     Compact,
     Json,
+    Sarif,
+    Github,
     /// A Mermaid flowchart (`map` only).
     Mermaid,
 }
@@ -324,6 +326,8 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
     let format = match args.format {
         Some(FormatArg::Compact) => Format::Compact,
         Some(FormatArg::Json) => Format::Json,
+        Some(FormatArg::Sarif) => Format::Sarif,
+        Some(FormatArg::Github) => Format::Github,
         Some(FormatArg::Human | FormatArg::Mermaid) | None => Format::Human,
     };
     let ropts = RenderOptions {

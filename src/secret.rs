@@ -190,6 +190,10 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
         // `- KEY=value` (YAML list item) / `export KEY=value` / `KEY=value` / `KEY: value`
         let item = trimmed.strip_prefix("- ").map_or(trimmed, str::trim_start);
         let item = item.strip_prefix("export ").unwrap_or(item);
+        // A quoted list item (`- "API_TOKEN=abc"`, Traefik labels): the key starts after the quote and
+        // the closing quote is not part of the value.
+        let outer_quote = item.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let item = if outer_quote.is_some() { item.get(1..).unwrap_or("") } else { item };
         let item_off = body.len() - item.len();
         let key_end =
             item.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')).unwrap_or(item.len());
@@ -204,6 +208,10 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
             // Stop at an inline comment.
             let v_end = v.find(" #").unwrap_or(v.len());
             let v = v.get(..v_end).unwrap_or(v).trim_end();
+            let v = match outer_quote {
+                Some(q) => v.strip_suffix(q).unwrap_or(v),
+                None => v,
+            };
             let (qs, qe) = if v.len() >= 2
                 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
             {
@@ -213,7 +221,10 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
             };
             let inner = v.get(qs..v.len().saturating_sub(qe)).unwrap_or(v);
             // A secret under any name (`NEXT_PUBLIC_STRIPE_KEY=sk_live_…`) is still a secret.
-            if !v.is_empty() && !only_references(v) && (is_secret_key(key) || is_secret_value(inner)) {
+            if !v.is_empty()
+                && !only_references(v)
+                && (is_secret_key(key) || is_secret_value(inner) || is_users_key(key))
+            {
                 let start = item_off + sep_pos + 1 + lead + qs;
                 let end = item_off + sep_pos + 1 + lead + v.len() - qe;
                 if end > start {
@@ -222,7 +233,9 @@ fn secret_ranges_in_line(line: &str) -> Vec<(usize, usize)> {
             }
         }
         let _ = indent;
+        header_value_range(body, &mut out);
     }
+    password_hash_ranges(body, &mut out);
     // `--requirepass value` / `--password value` / `-a value` in commands.
     for flag in ["--requirepass", "--password", "--masterauth"] {
         let mut from = 0;
@@ -269,6 +282,97 @@ fn bare_service_url(v: &str) -> bool {
     !authority.is_empty() && !authority.contains(['@', '/', '?', '#'])
 }
 
+/// Traefik's basic/digest auth users (`traefik.http.middlewares.x.basicauth.users`, `users:` under
+/// `basicAuth`): `user:hash` pairs, masked whole.
+fn is_users_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.ends_with("auth.users") || k.ends_with("auth.users[0]")
+}
+
+/// Directives that set a header, parameter or variable to a value: nginx (`proxy_set_header NAME VALUE;`,
+/// `fastcgi_param`, `set $name value;`) and Caddy (`header_up NAME VALUE`, `header NAME VALUE`).
+const VALUE_DIRECTIVES: [&str; 12] = [
+    "proxy_set_header",
+    "add_header",
+    "grpc_set_header",
+    "more_set_headers",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "set",
+    "header_up",
+    "header_down",
+    "header",
+    "request_header",
+];
+
+/// The value of a header or parameter whose name denotes a credential (`Authorization`, `X-Api-Key`,
+/// `DB_PASSWORD`, `$api_token`) in an nginx or Caddy directive.
+fn header_value_range(body: &str, out: &mut Vec<(usize, usize)>) {
+    let trimmed = body.trim_start();
+    let mut words = trimmed.split_ascii_whitespace();
+    let (Some(directive), Some(raw_name)) = (words.next(), words.next()) else { return };
+    if !VALUE_DIRECTIVES.contains(&directive) {
+        return;
+    }
+    let name = raw_name.trim_start_matches(['+', '-', '>', '$']).trim_matches(['"', '\'']);
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    if !(upper == "AUTHORIZATION" || upper == "PROXY_AUTHORIZATION" || upper == "COOKIE" || is_secret_key(&upper)) {
+        return;
+    }
+    // The value: after the name, up to the end of the line, without its quotes and nginx's `;`.
+    let after_directive = body.len() - trimmed.len() + directive.len();
+    let Some(name_at) = body.get(after_directive..).and_then(|r| r.find(raw_name)) else { return };
+    let bytes = body.as_bytes();
+    let mut start = after_directive + name_at + raw_name.len();
+    while bytes.get(start).is_some_and(u8::is_ascii_whitespace) {
+        start += 1;
+    }
+    if matches!(bytes.get(start), Some(b'"' | b'\'')) {
+        start += 1;
+    }
+    let mut end = body.len();
+    while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b';' | b'"' | b'\'')) {
+        end -= 1;
+    }
+    // `Basic dXNlcjpwYXNz`, `Bearer eyJ…`: the scheme stays readable, the credential is masked.
+    if let Some(space) = body.get(start..end).and_then(|v| v.find(' '))
+        && body.get(start..start + space).is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        start += space + 1;
+    }
+    let value = body.get(start..end).unwrap_or("");
+    let is_placeholder = value.starts_with('{') && value.ends_with('}') && !value.contains(' ');
+    if !value.is_empty() && !only_references(value) && !is_placeholder {
+        out.push((start, end));
+    }
+}
+
+/// Password hashes wherever they are written: htpasswd forms (`$apr1$`, bcrypt `$2y$`, `{SHA}`, also with
+/// compose's `$$` escape) in Traefik users, and Caddy's base64-encoded bcrypt (`JDJhJDE0…`).
+fn password_hash_ranges(body: &str, out: &mut Vec<(usize, usize)>) {
+    const MARKERS: [&str; 13] = [
+        "$apr1$", "$$apr1$$", "$2a$", "$2b$", "$2y$", "$$2a$$", "$$2b$$", "$$2y$$", "{SHA}", "$6$", "JDJhJD", "JDJ5JD",
+        "JDJiJD",
+    ];
+    // This runs for every line of every file: one pass over the line for the markers' first characters.
+    let mut from = 0;
+    while let Some(i) = body.get(from..).and_then(|b| b.find(['$', '{', 'J'])) {
+        let start = from + i;
+        let tail = body.get(start..).unwrap_or("");
+        if !MARKERS.iter().any(|m| tail.starts_with(m)) {
+            from = start + 1;
+            continue;
+        }
+        let len = tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';')).unwrap_or(tail.len());
+        // Long enough to be a hash, not a `$2a$` mentioned in prose.
+        if len >= 16 {
+            out.push((start, start + len));
+        }
+        from = start + len.max(1);
+    }
+}
+
 /// Every secret value known in a run, to scrub from free text (messages, help, JSON) as a last line of
 /// defence: rules should never put a secret in a message in the first place.
 #[derive(Default, Clone)]
@@ -288,6 +392,10 @@ impl SecretSet {
         if v.chars().count() >= 8 && !only_references(v) && !bare_service_url(v) && self.seen.insert(v.to_owned()) {
             self.values.push(v.to_owned());
             self.by_prefix = std::sync::OnceLock::new();
+            // Written with compose's `$$` escape (an htpasswd hash in a label), read with single `$`.
+            if v.contains("$$") {
+                self.add(&v.replace("$$", "$"));
+            }
         }
     }
 
@@ -434,6 +542,55 @@ mod tests {
         assert!(is_secret_value("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln"));
         assert!(!is_secret_value("sk_live_"));
         assert!(!is_secret_value("https://api.acme.io"));
+    }
+
+    #[test]
+    fn masks_proxy_headers_hashes_and_quoted_items() {
+        let text = concat!(
+            "        proxy_set_header Authorization \"Basic YWRtaW46cGFzcw==\";\n",
+            "        proxy_set_header X-Api-Key k3y-Value-77;\n",
+            "        fastcgi_param DB_PASSWORD fcgiPw99;\n",
+            "\t\theader_up X-Api-Key caddyKey-31\n",
+            "\t\tadmin JDJhJDE0JE1iQ2FkZHlIYXNoSGFzaEhhc2g\n",
+            "      - \"traefik.http.middlewares.a.basicauth.users=admin:$$apr1$$H6uskkkW$$IgXLP6ew/\"\n",
+            "          - \"ops:$apr1$TrfkFile$Xy9Zq8Wv7Ut6Sr5Q.\"\n",
+            "      - \"API_TOKEN=quotedTok-42\"\n",
+        );
+        let masked = mask_source(text, &SecretSet::default()).expect("masked");
+        assert_eq!(masked.len(), text.len());
+        for s in [
+            "YWRtaW46cGFzcw==",
+            "k3y-Value-77",
+            "fcgiPw99",
+            "caddyKey-31",
+            "JDJhJDE0",
+            "H6uskkkW",
+            "TrfkFile",
+            "quotedTok-42",
+        ] {
+            assert!(!masked.contains(s), "{s} leaked: {masked}");
+        }
+        // The scheme, the names and the quotes stay readable.
+        assert!(masked.contains("Authorization \"Basic ****************\";"), "{masked}");
+        assert!(masked.contains("X-Api-Key ************;"), "{masked}");
+        assert!(masked.contains("\"API_TOKEN=************\""), "{masked}");
+        assert!(masked.contains("basicauth.users=*"), "{masked}");
+    }
+
+    #[test]
+    fn leaves_references_and_ordinary_headers_alone() {
+        let text = concat!(
+            "proxy_set_header Host $host;\n",
+            "proxy_set_header Authorization $http_authorization;\n",
+            "header_up Authorization {http.request.header.Authorization}\n",
+            "header_up X-Real-IP {remote_host}\n",
+            "# bcrypt hashes start with $2a$ or $2y$\n",
+            "      - \"traefik.http.middlewares.a.basicauth.users=${BASIC_AUTH_USERS}\"\n",
+        );
+        assert_eq!(mask_source(text, &SecretSet::default()), None);
+        let mut set = SecretSet::default();
+        set.add("admin:$$apr1$$abcdefgh$$ijklmnop");
+        assert_eq!(set.scrub("reads admin:$apr1$abcdefgh$ijklmnop"), "reads ••••");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::finding::Finding;
 use crate::report::locate;
+use crate::report::sarif::mask_inserted;
 use crate::secret::SecretSet;
 use crate::source::{SourceDb, Span};
 
@@ -47,7 +48,7 @@ pub fn to_value(findings: &[Finding], db: &SourceDb, secrets: &SecretSet) -> Val
                         let span = Span { file: e.file, start: e.start, end: e.end };
                         let mut v = location(db, span);
                         if let Some(obj) = v.as_object_mut() {
-                            obj.insert("replacement".to_owned(), json!(secrets.scrub(&e.replacement)));
+                            obj.insert("replacement".to_owned(), json!(mask_inserted(&e.replacement, secrets)));
                         }
                         v
                     }).collect::<Vec<_>>(),
