@@ -61,7 +61,8 @@ impl Progress {
         let (tx, rx) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
-            if !matches!(rx.recv_timeout(delay), Err(RecvTimeoutError::Timeout)) {
+            // A zero delay always shows the indicator (tests use it; a race with a fast run would not).
+            if !delay.is_zero() && !matches!(rx.recv_timeout(delay), Err(RecvTimeoutError::Timeout)) {
                 return;
             }
             const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
