@@ -8,9 +8,10 @@
 //! need a checkout that is a git repository with its history. The snapshot commit has fixed dates, so an
 //! unchanged tree gives the same rev and pre-commit's cache (kept in the target directory) is reused.
 //!
-//! The hooks are `language: rust`: pre-commit runs `cargo install --path .` in its clone. Builds share
-//! `CARGO_TARGET_DIR` (the `precommit` directory of this target directory), so only the first run
-//! compiles the dependencies; the package itself is rebuilt when the snapshot changes.
+//! The hooks are `language: rust`: pre-commit runs `cargo install --path .` in its clone. The test sets
+//! `CARGO_TARGET_DIR` to this target directory, so that release build shares its dependencies with
+//! `cargo build --release` (bench/run, which .ci/run starts next) instead of compiling them in a fresh
+//! directory; only the package itself is compiled again (its source path differs).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -122,7 +123,7 @@ impl UserRepo {
 
     fn pre_commit(&self) -> Command {
         let mut c = isolated(Command::new("python3"), self.dir.path());
-        c.env("PRE_COMMIT_HOME", &self.pre_commit_home).env("CARGO_TARGET_DIR", target_dir().join("precommit"));
+        c.env("PRE_COMMIT_HOME", &self.pre_commit_home).env("CARGO_TARGET_DIR", target_dir());
         c.args(["-m", "pre_commit"]);
         c
     }
@@ -142,7 +143,7 @@ impl UserRepo {
         ok(git(self.dir.path()).args(["add", "-A"]));
         let mut c = git(self.dir.path());
         // The hook script runs pre-commit with these in its environment.
-        c.env("PRE_COMMIT_HOME", &self.pre_commit_home).env("CARGO_TARGET_DIR", target_dir().join("precommit"));
+        c.env("PRE_COMMIT_HOME", &self.pre_commit_home).env("CARGO_TARGET_DIR", target_dir());
         c.args(["commit", "-q", "-m", message]);
         if !verify {
             c.arg("--no-verify");
