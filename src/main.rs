@@ -252,22 +252,12 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
         Some(path) => Some(stackcheck::config::load(&path).map_err(config_error)?),
         None => None,
     };
-    let requirements = requirements(&start, config.as_ref())?;
     // FILE arguments: discover from their repository, report the stacks that contain them (src/scope.rs).
-    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) = args.paths.iter().cloned().partition(|p| p.is_file());
-    let config_dir = config.as_ref().map(|c| c.dir.clone());
-    let roots = match args.paths.is_empty() {
-        true => vec![PathBuf::from(".")],
-        false => stackcheck::scope::outermost(
-            dirs.iter()
-                .cloned()
-                .chain(files.iter().map(|f| stackcheck::scope::repo_root(f, config_dir.as_deref())))
-                .collect(),
-        ),
-    };
+    let targets = stackcheck::scope::targets(&args.paths, config.as_ref().map(|c| c.dir.as_path()));
+    let requirements = requirements(targets.roots.first().unwrap_or(&start), config.as_ref())?;
     let opts = CheckOptions {
         load: LoadOptions {
-            paths: roots,
+            paths: targets.roots.clone(),
             files: args.files.clone(),
             env_files: args.env_files.clone(),
             project_name: args.project_name.clone(),
@@ -295,8 +285,8 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     let mut report = stackcheck::check(&opts);
     progress.finish();
     let mut stacks = report.model.stacks.len();
-    if !files.is_empty() && args.files.is_empty() {
-        if let Some(keep) = stackcheck::scope::reported_files(&report.model, &files, &dirs) {
+    if !targets.files.is_empty() && args.files.is_empty() {
+        if let Some(keep) = stackcheck::scope::reported_files(&report.model, &targets.files, &targets.dirs) {
             stackcheck::scope::retain(&mut report.findings, &report.model, &keep);
             stacks = stackcheck::scope::stack_count(&report.model, &keep);
         }

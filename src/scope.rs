@@ -20,6 +20,25 @@ use crate::compose::convert::normalize;
 use crate::finding::Finding;
 use crate::model::StackModel;
 
+/// What the PATH arguments ask for: the roots to discover from, and the files and directories given.
+pub struct Targets {
+    pub roots: Vec<PathBuf>,
+    pub files: Vec<PathBuf>,
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Directories are walked as given; a file is walked from its repository (see [`repo_root`]). No
+/// PATH means the current directory.
+pub fn targets(paths: &[PathBuf], config_dir: Option<&Path>) -> Targets {
+    let (files, dirs): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|p| p.is_file());
+    let roots = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        outermost(dirs.iter().cloned().chain(files.iter().map(|f| repo_root(f, config_dir))).collect())
+    };
+    Targets { roots, files, dirs }
+}
+
 /// Where to discover the stacks of `file`: the directory of the configuration when one was found
 /// (`config_dir`), else the top of the git work tree holding the file, else the file's directory.
 /// Relative to the current directory when it can be (so paths in the report read as the user typed
