@@ -285,11 +285,12 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     let mut report = stackcheck::check(&opts);
     progress.finish();
     let mut stacks = report.model.stacks.len();
-    if !targets.files.is_empty() && args.files.is_empty() {
-        if let Some(keep) = stackcheck::scope::reported_files(&report.model, &targets.files, &targets.dirs) {
-            stackcheck::scope::retain(&mut report.findings, &report.model, &keep);
-            stacks = stackcheck::scope::stack_count(&report.model, &keep);
-        }
+    if !targets.files.is_empty()
+        && args.files.is_empty()
+        && let Some(keep) = stackcheck::scope::reported_files(&report.model, &targets.files, &targets.dirs)
+    {
+        stackcheck::scope::retain(&mut report.findings, &report.model, &keep);
+        stacks = stackcheck::scope::stack_count(&report.model, &keep);
     }
     if inspect {
         let v = stackcheck::inspect::to_json(&report.model, &report.secrets);

@@ -219,6 +219,8 @@ fn hook_checks_the_stack_of_a_staged_env_file() {
     repo.write("app/.env.production", "# the password moved to the vault\n");
     let o = repo.commit("app: drop the password", true);
     let out = text(&o);
+    // Shown with --nocapture (docs/ci.md quotes it).
+    eprintln!("--- rejected commit ---\n{out}");
     assert!(!o.status.success(), "a broken stack was accepted:\n{out}");
     assert!(out.contains("Failed"), "{out}");
     assert!(out.contains("C105") && out.contains("`POSTGRES_PASSWORD` is not defined"), "{out}");
