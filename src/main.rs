@@ -284,13 +284,14 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
     );
     let mut report = stackcheck::check(&opts);
     progress.finish();
-    let mut stacks = report.model.stacks.len();
+    let (mut stacks, mut files) = (report.model.stacks.len(), report.model.db.len());
     if !targets.files.is_empty()
         && args.files.is_empty()
         && let Some(keep) = stackcheck::scope::reported_files(&report.model, &targets.files, &targets.dirs)
     {
         stackcheck::scope::retain(&mut report.findings, &report.model, &keep);
         stacks = stackcheck::scope::stack_count(&report.model, &keep);
+        files = stackcheck::scope::file_count(&report.model, &keep);
     }
     if inspect {
         let v = stackcheck::inspect::to_json(&report.model, &report.secrets);
@@ -311,7 +312,7 @@ fn check(args: CheckArgs, inspect: bool) -> Result<u8, String> {
         width: if to_tty { width } else { 100 },
         suppressed: report.suppressed,
         stacks,
-        files: report.model.db.len(),
+        files,
     };
     let mut out = report::render(&report.findings, &report.model.db, &report.secrets, &ropts);
     if args.quiet && format == Format::Human {

@@ -118,6 +118,11 @@ pub fn retain(findings: &mut Vec<Finding>, model: &StackModel, keep: &HashSet<Pa
     findings.retain(|f| in_scope(f.primary.span) || f.related.iter().any(|l| in_scope(l.span)));
 }
 
+/// How many loaded files are kept (for the summary line).
+pub fn file_count(model: &StackModel, keep: &HashSet<PathBuf>) -> usize {
+    model.db.iter().filter(|(_, f)| keep.contains(&absolute(&f.path))).count()
+}
+
 /// How many stacks own a kept file (for the summary line).
 pub fn stack_count(model: &StackModel, keep: &HashSet<PathBuf>) -> usize {
     model

@@ -6,7 +6,7 @@
 //! git does not ignore) committed into a temporary repository: pre-commit clones a `repo:` at a `rev:`,
 //! so pointing it at the checkout itself would test the last commit, not the code under test, and would
 //! need a checkout that is a git repository with its history. The snapshot commit has fixed dates, so an
-//! unchanged tree gives the same rev and pre-commit's cache (kept in the target directory) is reused.
+//! unchanged tree gives the same rev and pre-commit's cache (see `pre_commit_home`) is reused.
 //!
 //! The hooks are `language: rust`: pre-commit runs `cargo install --path .` in its clone. The test sets
 //! `CARGO_TARGET_DIR` to this target directory, so that release build shares its dependencies with
@@ -70,6 +70,14 @@ fn ensure_pre_commit() {
     assert!(o.status.success() && works(), "cannot install {spec} with pip (the test needs it):\n{}", text(&o));
 }
 
+/// pre-commit's cache of clones and built hooks. Not inside the target directory: cargo records the
+/// sources of a package that lies inside its target directory relative to that directory, so a new
+/// clone there would be judged by the first clone's files and never rebuilt (the hook would run stale
+/// code). Outside it, each clone's files are newer than the last build and the package is rebuilt.
+fn pre_commit_home() -> PathBuf {
+    std::env::temp_dir().join("stackcheck-test-pre-commit-home")
+}
+
 fn target_dir() -> PathBuf {
     // CARGO_TARGET_TMPDIR is <target>/tmp.
     Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target dir").to_path_buf()
@@ -116,7 +124,7 @@ impl UserRepo {
         let config =
             format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n", hook_repo.display());
         std::fs::write(dir.path().join(".pre-commit-config.yaml"), config).unwrap();
-        let repo = UserRepo { dir, pre_commit_home: target_dir().join("precommit-home") };
+        let repo = UserRepo { dir, pre_commit_home: pre_commit_home() };
         ok(repo.pre_commit().arg("install"));
         repo
     }
@@ -226,6 +234,7 @@ fn hook_checks_the_stack_of_a_staged_env_file() {
     assert!(out.contains("C105") && out.contains("`POSTGRES_PASSWORD` is not defined"), "{out}");
     assert!(out.contains("app/docker-compose.prod.yml:7:26"), "the diagnostic points at the compose file:\n{out}");
     assert!(!out.contains("SITE_NAME"), "the legacy stack was reported:\n{out}");
+    assert!(out.contains("Found 1 problem (1 error): 2 files in 1 stack."), "{out}");
     assert_eq!(repo.commits(), 2);
 
     // Fixed: accepted.
