@@ -263,3 +263,12 @@ fn fix_hook_applies_safe_fixes() {
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(repo.commits(), 1);
 }
+
+/// pre-commit's own schema check of the hooks file.
+#[test]
+fn manifest_validates() {
+    ensure_pre_commit();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let o = run(Command::new("python3").args(["-m", "pre_commit", "validate-manifest"]).arg(&manifest));
+    assert!(o.status.success(), "{}", text(&o));
+}
