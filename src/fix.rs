@@ -543,51 +543,12 @@ fn backtrack(trace: &[Vec<isize>], n: isize, m: isize, depth: isize) -> Vec<Op> 
 /// A symbolic link is followed (the file it points at is replaced, the link stays). Refuses when the file
 /// no longer holds `before` (changed since it was read).
 pub fn write_atomic(path: &Path, before: &str, after: &str) -> std::io::Result<()> {
-    use std::io::Write;
     let target = std::fs::canonicalize(path)?;
-    let meta = std::fs::metadata(&target)?;
     if std::fs::read(&target)? != before.as_bytes() {
         return Err(std::io::Error::other("the file changed since it was read; not written"));
     }
-    let dir = target.parent().ok_or_else(|| std::io::Error::other("no parent directory"))?;
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(".{name}.stackcheck-{}-{attempt}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err(e),
-        }
-    };
-    let result = (|| {
-        file.write_all(after.as_bytes())?;
-        file.set_permissions(meta.permissions())?;
-        keep_owner(&file, &meta);
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, &target)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::term::write_atomic(&target, after.as_bytes())
 }
-
-/// Gives the new file the old one's owner and group when they differ (only root, or a member of the
-/// group, may: otherwise the new file keeps ours).
-#[cfg(unix)]
-fn keep_owner(file: &std::fs::File, old: &std::fs::Metadata) {
-    use std::os::unix::fs::MetadataExt;
-    if let Ok(new) = file.metadata()
-        && (new.uid() != old.uid() || new.gid() != old.gid())
-    {
-        let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
-    }
-}
-
-#[cfg(not(unix))]
-fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) {}
 
 #[cfg(test)]
 mod tests {

@@ -24,10 +24,12 @@ pub mod packs;
 pub mod provenance;
 pub mod report;
 pub mod rules;
+pub mod scope;
 pub mod secret;
 pub mod source;
 pub mod sources;
 pub mod suppress;
+pub mod term;
 pub mod yaml;
 
 use finding::{Finding, Severity};

@@ -41,7 +41,7 @@ enum Command {
     },
     /// Print the resolved model as JSON (secrets masked).
     Inspect(CheckArgs),
-    /// Print the routing map: domain → DNS → proxy → upstream → service:port (`--format json|mermaid`).
+    /// Print the routing map: domain -> DNS -> proxy -> upstream -> service:port (`--format json|mermaid`).
     Map(CheckArgs),
     /// Write a starter stackcheck.toml from what discovery finds under PATH (default: .).
     Init {
@@ -52,6 +52,9 @@ enum Command {
     },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+    /// Write the man pages (stackcheck.1 and one per subcommand) into DIR, for packagers.
+    #[command(hide = true, name = "generate-man")]
+    GenerateMan { dir: PathBuf },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -224,12 +227,34 @@ fn run(cli: Cli) -> Result<u8, String> {
             clap_complete::generate(shell, &mut cmd, "stackcheck", &mut buf);
             print(&String::from_utf8_lossy(&buf), None)
         }
+        Some(Command::GenerateMan { dir }) => generate_man(&dir),
     }
+}
+
+/// The man pages, rendered from the same clap definition as the binary (never out of date).
+fn generate_man(dir: &std::path::Path) -> Result<u8, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let cmd = Cli::command();
+    let mut pages = vec![("stackcheck".to_owned(), cmd.clone())];
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("stackcheck-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().display_name(name.clone()).bin_name(name)));
+    }
+    for (name, page) in pages {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(page).render(&mut buf).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{name}.1"));
+        stackcheck::term::write_atomic(&path, &buf).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(0)
 }
 
 fn print(s: &str, output: Option<&PathBuf>) -> Result<u8, String> {
     match output {
-        Some(path) => std::fs::write(path, s).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        Some(path) => {
+            stackcheck::term::write_atomic(path, s.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.
@@ -262,10 +287,12 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
         Some(path) => Some(stackcheck::config::load(&path).map_err(config_error)?),
         None => None,
     };
-    let requirements = requirements(&start, config.as_ref())?;
+    // FILE arguments: discover from their repository, report the stacks that contain them (src/scope.rs).
+    let targets = stackcheck::scope::targets(&args.paths, config.as_ref().map(|c| c.dir.as_path()));
+    let requirements = requirements(targets.roots.first().unwrap_or(&start), config.as_ref())?;
     let opts = CheckOptions {
         load: LoadOptions {
-            paths: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
+            paths: targets.roots.clone(),
             files: args.files.clone(),
             env_files: args.env_files.clone(),
             project_name: args.project_name.clone(),
@@ -292,15 +319,30 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
     if mode == Mode::Check && (args.diff || args.fix_only) {
         return fix_only(&args, &opts);
     }
+    let progress = stackcheck::term::Progress::start(
+        std::io::stderr().is_terminal() && !args.quiet,
+        stackcheck::term::progress_delay(),
+        "checking".to_owned(),
+    );
     let fixes = (args.fix && mode == Mode::Check)
         .then(|| stackcheck::fix::run(&opts, stackcheck::fix::FixOptions { unsafe_fixes: args.unsafe_fixes }));
-    let (report, fixes) = match fixes {
+    let (mut report, fixes) = match fixes {
         Some(outcome) => {
             let written = fix_write(&outcome);
             (outcome.report, Some((outcome.fixed, written)))
         }
         None => (stackcheck::check(&opts), None),
     };
+    progress.finish();
+    let (mut stacks, mut files) = (report.model.stacks.len(), report.model.db.len());
+    if !targets.files.is_empty()
+        && args.files.is_empty()
+        && let Some(keep) = stackcheck::scope::reported_files(&report.model, &targets.files, &targets.dirs)
+    {
+        stackcheck::scope::retain(&mut report.findings, &report.model, &keep);
+        stacks = stackcheck::scope::stack_count(&report.model, &keep);
+        files = stackcheck::scope::file_count(&report.model, &keep);
+    }
     if mode == Mode::Map {
         let s = match args.format {
             Some(FormatArg::Json) => {
@@ -321,7 +363,7 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
         return print(&s, args.output.as_ref());
     }
     let to_tty = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_tty && !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = stackcheck::term::use_color(to_tty, args.no_color, std::env::var_os("NO_COLOR").as_deref());
     let width = terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0).clamp(60, 200));
     let format = match args.format {
         Some(FormatArg::Compact) => Format::Compact,
@@ -335,8 +377,8 @@ fn check(args: CheckArgs, mode: Mode) -> Result<u8, String> {
         color,
         width: if to_tty { width } else { 100 },
         suppressed: report.suppressed,
-        stacks: report.model.stacks.len(),
-        files: report.model.db.len(),
+        stacks,
+        files,
     };
     let mut out = report::render(&report.findings, &report.model.db, &report.secrets, &ropts);
     if args.quiet && format == Format::Human {

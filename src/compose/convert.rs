@@ -67,11 +67,15 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if (!out.pop() || out.as_os_str().is_empty()) && !out.has_root() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                // Nothing left to go up from, or already going up: `..`, `../..`.
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -600,4 +604,22 @@ fn labels(node: Option<&Node>) -> Vec<Label> {
         .into_iter()
         .map(|e| Label { key: e.key.name, key_span: e.key.span, value: text(&e.value) })
         .collect()
+}
+
+#[cfg(test)]
+mod normalize_tests {
+    use super::normalize;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn parent_components() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(n("app/../shared/.env"), PathBuf::from("shared/.env"));
+        assert_eq!(n("a/.."), PathBuf::from("."));
+        assert_eq!(n("../../x"), PathBuf::from("../../x"));
+        assert_eq!(n("./a/./b/../c"), PathBuf::from("a/c"));
+        assert_eq!(n("/.."), PathBuf::from("/"));
+        assert_eq!(n("/a/../../b"), PathBuf::from("/b"));
+        assert_eq!(n("a/../../b"), PathBuf::from("../b"));
+    }
 }
