@@ -14,11 +14,16 @@ use crate::secret::{fingerprint, mask};
 
 pub mod broker_url_mismatch;
 pub mod database_credentials_mismatch;
+pub mod redis_healthcheck_without_auth;
 pub mod redis_password_mismatch;
 
 /// The X3xx rules, sorted by code.
-pub static RULES: &[&Rule] =
-    &[&redis_password_mismatch::RULE, &database_credentials_mismatch::RULE, &broker_url_mismatch::RULE];
+pub static RULES: &[&Rule] = &[
+    &redis_password_mismatch::RULE,
+    &redis_healthcheck_without_auth::RULE,
+    &database_credentials_mismatch::RULE,
+    &broker_url_mismatch::RULE,
+];
 
 /// The kind of server a service runs, by its image (or the base image of its build).
 pub fn kind_of(model: &StackModel, svc: &Service) -> Option<ServiceKind> {
