@@ -71,11 +71,19 @@ fn check(model: &StackModel, out: &mut Sink) {
                 .map(|w| w.rsplit('/').next().unwrap_or(""))
                 .find(|w| CLIS.contains(w))
                 .unwrap_or("redis-cli");
+            // redis-cli exits 0 on an error reply unless `-e` is given: only a check that looks at the answer
+            // (`| grep PONG`) or uses `-e` fails; a bare ping passes on the NOAUTH error.
+            let strict = words.iter().any(|w| w == "-e" || w.contains("PONG"));
+            let consequence = if strict {
+                "Redis answers NOAUTH and the check looks at the answer, so it always fails: the container never becomes healthy and `service_healthy` dependents never start"
+            } else {
+                "Redis answers NOAUTH and the CLI still exits 0, so the check passes whatever state Redis is in: it only proves the port accepts connections"
+            };
             let mut f = Finding::new(
                 &RULE,
                 test.value.span,
                 format!(
-                    "the healthcheck of `{}` runs `{cli} ping` without the password the server requires: Redis answers NOAUTH, so the check fails (the container never becomes healthy) or, on an old {cli}, passes without testing anything",
+                    "the healthcheck of `{}` runs `{cli}` without the password the server requires: {consequence}",
                     svc.name
                 ),
             )
