@@ -85,10 +85,7 @@ fn server<'m>(model: &StackModel, svc: &'m Service) -> Option<Server<'m>> {
                 Ok(None) => user.as_ref().map(|u| Cred { value: u.value.clone(), var: u.var }),
                 Err(()) => None,
             };
-            let trust = svc
-                .env("POSTGRES_HOST_AUTH_METHOD")
-                .and_then(|v| v.value.as_deref())
-                .is_some_and(|v| v != "scram-sha-256" && v != "md5");
+            let trust = svc.env("POSTGRES_HOST_AUTH_METHOD").and_then(|v| v.value.as_deref()) == Some("trust");
             Some(Server {
                 kind,
                 user,

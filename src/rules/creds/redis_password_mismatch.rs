@@ -314,6 +314,14 @@ struct View<'m> {
 
 fn client_views<'m>(svc: &'m Service, server: &Service, only_redis: bool) -> Vec<View<'m>> {
     let mut out = Vec::new();
+    // A Redis URL naming another host (a managed Redis): a bare `REDIS_PASSWORD` is more likely its.
+    let elsewhere = svc
+        .environment
+        .iter()
+        .filter_map(|v| v.value.as_deref())
+        .filter_map(parse_url)
+        .any(|u| scheme_kind(u.scheme) == Some(ServiceKind::Redis) && !names_server(u.host, server));
+    let only_redis = only_redis && !elsewhere;
     for var in svc.environment.iter().filter(|v| v.known) {
         let Some(value) = var.value.as_deref() else { continue };
         if let Some(url) = parse_url(value) {
