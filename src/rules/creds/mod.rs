@@ -97,6 +97,22 @@ pub fn url_userinfo(url: &str) -> Option<(Option<String>, Option<String>)> {
     }
 }
 
+/// The password of a URL as written and decoded (both, when `%XX` escapes make them differ).
+pub fn url_passwords(url: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some((_, after)) = url.trim().split_once("://") else { return out };
+    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let Some(authority) = after.get(..auth_end) else { return out };
+    let Some((info, _)) = authority.rsplit_once('@') else { return out };
+    if let Some((_, raw)) = info.split_once(':').filter(|(_, p)| !p.is_empty()) {
+        out.push(raw.to_owned());
+        if let Some(decoded) = percent_decode(raw).filter(|d| d != raw) {
+            out.push(decoded);
+        }
+    }
+    out
+}
+
 /// Two values that differ, described without their content (rules.md "Secrets"): length, and when the
 /// lengths are equal the first 6 hex digits of their SHA-256.
 pub fn describe_pair(a: &str, b: &str) -> (String, String) {
@@ -239,6 +255,13 @@ mod tests {
         assert_eq!(url_userinfo("postgres://u:a:b@db/x"), Some((Some("u".into()), Some("a:b".into()))));
         assert_eq!(url_userinfo("postgres://u:%zz@db/x"), None);
         assert_eq!(url_userinfo("not a url"), None);
+    }
+
+    #[test]
+    fn passwords_of_urls() {
+        assert_eq!(url_passwords("redis://:p%40ss@redis:6379"), vec!["p%40ss".to_owned(), "p@ss".to_owned()]);
+        assert_eq!(url_passwords("redis://redis:6379"), Vec::<String>::new());
+        assert_eq!(url_passwords("amqp://guest@rabbit"), Vec::<String>::new());
     }
 
     #[test]
