@@ -164,6 +164,21 @@ pub fn collect_secrets(model: &StackModel) -> SecretSet {
                 }
             }
         }
+        // The password of a URL assembled by interpolation (`redis://:${LOCAL_PW}@redis`) is a secret
+        // whatever the name of the variable it came from: the X3xx findings show that variable's line.
+        let interpolated = stack.vars.values().filter(|v| v.interp.is_some()).filter_map(|v| v.value.as_deref()).chain(
+            stack
+                .services
+                .iter()
+                .flat_map(|s| &s.environment)
+                .filter(|e| e.interp.is_some())
+                .filter_map(|e| e.value.as_deref()),
+        );
+        for value in interpolated {
+            for p in rules::creds::url_passwords(value) {
+                set.add(&p);
+            }
+        }
     }
     // A set: services that share an env file list the same keys.
     let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();

@@ -62,9 +62,9 @@ fn human_output_has_no_color_when_piped_and_a_summary() {
     let o = stackcheck(&[DEMO]);
     let out = stdout(&o);
     assert!(!out.contains('\u{1b}'), "escape codes in piped output");
-    assert!(out.contains("C105 undefined-variable") && out.contains("Found 6 problems"), "{out}");
+    assert!(out.contains("C105 undefined-variable") && out.contains("Found 7 problems"), "{out}");
     let q = stackcheck(&[DEMO, "-q"]);
-    assert!(!stdout(&q).contains("Found 6 problems"));
+    assert!(!stdout(&q).contains("Found 7 problems"));
     assert!(stdout(&q).contains("C105 undefined-variable"));
 }
 

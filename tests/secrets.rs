@@ -210,3 +210,34 @@ fn no_format_prints_a_planted_secret() {
     assert!(human.contains("REDIS_PASSWORD=****************"), "{human}");
     assert!(human.contains("requirepass") || human.contains("UNDEFINED"), "{human}");
 }
+
+/// X301 points at the variable a URL's password is interpolated from (`LOCAL_PW`, not a secret-like
+/// name): that line must be masked too, in every format.
+#[test]
+fn interpolated_url_passwords_are_masked_where_they_are_defined() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "compose.yaml",
+        "services:\n  api:\n    image: ghcr.io/acme/api:1.0.0\n    env_file: [backend/.env]\n  redis:\n    image: redis:7.2-alpine\n    command: [\"redis-server\", \"--requirepass\", \"${REDIS_PASSWORD}\"]\n",
+    );
+    write(d, ".env", "BASE=Tq7vN2pLx9Rw4sYb\nREDIS_PASSWORD=${BASE}\n");
+    write(d, "backend/.env", "LOCAL_PW=k8Jq2nVw5xR7tY3z\nREDIS_URL=redis://:${LOCAL_PW}@redis:6379/0\n");
+    let r = stackcheck::check(&CheckOptions {
+        load: LoadOptions { paths: vec![d.to_path_buf()], ..LoadOptions::default() },
+        select: vec!["X301".to_owned()],
+        ..CheckOptions::default()
+    });
+    assert!(r.findings.iter().any(|f| f.code == "X301"), "{:#?}", r.findings);
+    for format in [Format::Human, Format::Compact, Format::Json] {
+        let opts = RenderOptions { format, color: false, width: 100, suppressed: 0, stacks: 1, files: 3 };
+        let out = report::render(&r.findings, &r.model.db, &r.secrets, &opts);
+        for secret in ["Tq7vN2pLx9Rw4sYb", "k8Jq2nVw5xR7tY3z"] {
+            assert!(!out.contains(secret), "{format:?} output leaks `{secret}`:\n{out}");
+        }
+        if format == Format::Human {
+            assert!(out.contains("LOCAL_PW=****************"), "{out}");
+        }
+    }
+}

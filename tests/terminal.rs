@@ -62,7 +62,7 @@ fn quiet_prints_findings_only_and_nothing_when_clean() {
     let quiet = piped(&[DEMO, "--quiet"], &[]);
     assert_eq!(quiet.status.code(), Some(1));
     let q = stdout(&quiet);
-    assert!(full.contains("Found 6 problems") && !q.contains("Found 6 problems"), "{q}");
+    assert!(full.contains("Found 7 problems") && !q.contains("Found 7 problems"), "{q}");
     assert!(q.contains("C105 undefined-variable") && q.contains("C101 host-port-conflict"), "{q}");
     // Everything but the summary line is the same.
     assert!(full.starts_with(q.trim_end()), "quiet output is not the findings of the full output:\n{q}");
@@ -96,7 +96,7 @@ fn output_writes_the_report_to_a_file() {
     let tty = on_tty(&[DEMO, "--output", path], &[]);
     assert!(tty.is_empty(), "{tty}");
     let report = std::fs::read_to_string(&file).unwrap();
-    assert!(report.contains("Found 6 problems") && !report.contains(ESC), "{report}");
+    assert!(report.contains("Found 7 problems") && !report.contains(ESC), "{report}");
     // Replaced in place: no temporary file left beside it.
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(names, vec![std::ffi::OsString::from("report.txt")]);

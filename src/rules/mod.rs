@@ -9,6 +9,7 @@ use crate::model::StackModel;
 
 pub mod common;
 pub mod compose;
+pub mod creds;
 pub mod dns;
 pub mod env;
 pub mod hardening;
@@ -99,9 +100,16 @@ pub fn code_order(code: &str) -> (usize, &str) {
 /// that work on one category never touches another's list.
 pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
     let mut all: Vec<&'static Rule> = Vec::new();
-    for category in
-        [parse::RULES, compose::RULES, env::RULES, traefik::RULES, migrations::RULES, dns::RULES, hardening::RULES]
-    {
+    for category in [
+        parse::RULES,
+        compose::RULES,
+        env::RULES,
+        creds::RULES,
+        traefik::RULES,
+        migrations::RULES,
+        dns::RULES,
+        hardening::RULES,
+    ] {
         all.extend_from_slice(category);
     }
     all
