@@ -15,6 +15,7 @@ pub mod hardening;
 pub mod migrations;
 pub mod parse;
 pub mod prelude;
+pub mod proxy;
 pub mod redirects;
 
 /// Whether a rule can fix what it finds.
@@ -98,7 +99,9 @@ pub fn code_order(code: &str) -> (usize, &str) {
 /// that work on one category never touches another's list.
 pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::new(|| {
     let mut all: Vec<&'static Rule> = Vec::new();
-    for category in [parse::RULES, compose::RULES, env::RULES, migrations::RULES, dns::RULES, hardening::RULES] {
+    for category in
+        [parse::RULES, compose::RULES, env::RULES, proxy::RULES, migrations::RULES, dns::RULES, hardening::RULES]
+    {
         all.extend_from_slice(category);
     }
     all
