@@ -10,9 +10,11 @@ use crate::source::Span;
 
 pub mod caddy_target_unreachable;
 pub mod proxy_target_unreachable;
+pub mod upstream_unknown;
 
 /// The N4xx rules, sorted by code.
-pub static RULES: &[&Rule] = &[&proxy_target_unreachable::RULE, &caddy_target_unreachable::RULE];
+pub static RULES: &[&Rule] =
+    &[&proxy_target_unreachable::RULE, &upstream_unknown::RULE, &caddy_target_unreachable::RULE];
 
 /// Every hop of the routing graph (followed through container proxies) of one proxy kind, once per
 /// upstream as written: a server answering several names, or a container proxy reached by several

@@ -28,15 +28,7 @@ fn check(model: &StackModel, out: &mut Sink) {
 
 /// `proxy_pass http://name` with no port and a bare name that resolves to nothing: the name reads as a
 /// missing `upstream` block (N409), not a service dialled on a port.
-pub(crate) fn is_upstream_name(h: &crate::model::routes::Hop) -> bool {
-    let Some((written, _)) = &h.upstream else { return false };
-    if h.target != Target::Unresolved {
-        return false;
-    }
-    let Some(rest) = written.trim().split_once("://").map(|(_, r)| r) else { return false };
-    let authority = rest.split('/').next().unwrap_or(rest);
-    !authority.is_empty()
-        && !authority.contains(':')
-        && !authority.contains('.')
-        && !authority.eq_ignore_ascii_case("localhost")
+fn is_upstream_name(h: &crate::model::routes::Hop) -> bool {
+    h.target == Target::Unresolved
+        && h.upstream.as_ref().is_some_and(|(w, _)| crate::rules::proxy::upstream_unknown::bare_name(w).is_some())
 }
