@@ -9,12 +9,17 @@ use crate::rules::Rule;
 use crate::source::Span;
 
 pub mod caddy_target_unreachable;
+pub mod container_server_name_not_catch_all;
 pub mod proxy_target_unreachable;
 pub mod upstream_unknown;
 
 /// The N4xx rules, sorted by code.
-pub static RULES: &[&Rule] =
-    &[&proxy_target_unreachable::RULE, &upstream_unknown::RULE, &caddy_target_unreachable::RULE];
+pub static RULES: &[&Rule] = &[
+    &proxy_target_unreachable::RULE,
+    &container_server_name_not_catch_all::RULE,
+    &upstream_unknown::RULE,
+    &caddy_target_unreachable::RULE,
+];
 
 /// Every hop of the routing graph (followed through container proxies) of one proxy kind, once per
 /// upstream as written: a server answering several names, or a container proxy reached by several
