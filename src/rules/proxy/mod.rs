@@ -10,6 +10,7 @@ use crate::source::Span;
 
 pub mod caddy_target_unreachable;
 pub mod container_server_name_not_catch_all;
+pub mod duplicate_server_name;
 pub mod proxy_target_unreachable;
 pub mod upstream_unknown;
 
@@ -17,6 +18,7 @@ pub mod upstream_unknown;
 pub static RULES: &[&Rule] = &[
     &proxy_target_unreachable::RULE,
     &container_server_name_not_catch_all::RULE,
+    &duplicate_server_name::RULE,
     &upstream_unknown::RULE,
     &caddy_target_unreachable::RULE,
 ];
