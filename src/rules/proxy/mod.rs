@@ -8,6 +8,7 @@ use crate::model::routes::{Hop, ProxyKind, Status, Target};
 use crate::rules::Rule;
 use crate::source::Span;
 
+pub mod add_header_dropped;
 pub mod caddy_target_unreachable;
 pub mod container_server_name_not_catch_all;
 pub mod duplicate_server_name;
@@ -19,6 +20,7 @@ pub static RULES: &[&Rule] = &[
     &proxy_target_unreachable::RULE,
     &container_server_name_not_catch_all::RULE,
     &duplicate_server_name::RULE,
+    &add_header_dropped::RULE,
     &upstream_unknown::RULE,
     &caddy_target_unreachable::RULE,
 ];
