@@ -9,6 +9,7 @@ use crate::rules::Rule;
 use crate::source::Span;
 
 pub mod add_header_dropped;
+pub mod caddy_env_placeholder_unset;
 pub mod caddy_target_unreachable;
 pub mod container_server_name_not_catch_all;
 pub mod duplicate_server_name;
@@ -23,6 +24,7 @@ pub static RULES: &[&Rule] = &[
     &add_header_dropped::RULE,
     &upstream_unknown::RULE,
     &caddy_target_unreachable::RULE,
+    &caddy_env_placeholder_unset::RULE,
 ];
 
 /// Every hop of the routing graph (followed through container proxies) of one proxy kind, once per
