@@ -13,6 +13,7 @@ pub mod caddy_env_placeholder_unset;
 pub mod caddy_target_unreachable;
 pub mod container_server_name_not_catch_all;
 pub mod duplicate_server_name;
+pub mod listen_443_in_container_behind_proxy;
 pub mod proxy_target_unreachable;
 pub mod upstream_unknown;
 
@@ -20,6 +21,7 @@ pub mod upstream_unknown;
 pub static RULES: &[&Rule] = &[
     &proxy_target_unreachable::RULE,
     &container_server_name_not_catch_all::RULE,
+    &listen_443_in_container_behind_proxy::RULE,
     &duplicate_server_name::RULE,
     &add_header_dropped::RULE,
     &upstream_unknown::RULE,
