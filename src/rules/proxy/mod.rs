@@ -15,12 +15,14 @@ pub mod container_server_name_not_catch_all;
 pub mod duplicate_server_name;
 pub mod listen_443_in_container_behind_proxy;
 pub mod proxy_target_unreachable;
+pub mod ssl_certificate_missing;
 pub mod upstream_unknown;
 
 /// The N4xx rules, sorted by code.
 pub static RULES: &[&Rule] = &[
     &proxy_target_unreachable::RULE,
     &container_server_name_not_catch_all::RULE,
+    &ssl_certificate_missing::RULE,
     &listen_443_in_container_behind_proxy::RULE,
     &duplicate_server_name::RULE,
     &add_header_dropped::RULE,
