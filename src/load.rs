@@ -671,7 +671,7 @@ impl<'o> Loader<'o> {
                     "`caddy adapt` rejects this file: Caddy does not start (or keeps its old configuration on reload)",
                 ));
             }
-            self.model.caddy.push(CaddyConfig { root: id, role, model });
+            self.model.caddy.push(CaddyConfig { root: id, role, model, env_uses: cf.env_uses });
         }
     }
 

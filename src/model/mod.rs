@@ -71,6 +71,9 @@ pub struct CaddyConfig {
     pub root: FileId,
     pub role: ProxyRole,
     pub model: crate::sources::caddy::model::CaddyModel,
+    /// Every `{$VAR}` of the file and its imports, with the value it got from the environment of the
+    /// service running the file (none for the host's Caddy: its environment is unknown).
+    pub env_uses: Vec<(FileId, crate::sources::caddy::EnvUse)>,
 }
 
 /// One nginx configuration: a root file with its includes resolved, and the model built from it.

@@ -149,6 +149,10 @@ pub struct Hop {
     pub status: Status,
     /// The entries of a proxy running in the target container, for this request.
     pub next: Vec<Hop>,
+    /// In a container nginx reached from another proxy: the Host header the request carries when none of
+    /// the config's `server_name`s matches it, so the default server of the port answers (N402 asks
+    /// whether that server really is the default one once the image's own configuration is counted).
+    pub unmatched_host: Option<String>,
 }
 
 impl Route {
@@ -337,6 +341,7 @@ impl<'m> Builder<'m> {
                 target: Target::Local,
                 status: Status::Ok,
                 next: Vec::new(),
+                unmatched_host: None,
             }];
         }
         let mut hops = Vec::new();
@@ -377,6 +382,7 @@ impl<'m> Builder<'m> {
             target: Target::Unresolved,
             status: Status::Ok,
             next: Vec::new(),
+            unmatched_host: None,
         };
         let t = &pass.parsed;
         if let Some(sock) = &t.unix {
@@ -455,6 +461,7 @@ impl<'m> Builder<'m> {
                 target: Target::Local,
                 status: Status::Ok,
                 next: Vec::new(),
+                unmatched_host: None,
             }];
         }
         let _ = cfg;
@@ -480,6 +487,7 @@ impl<'m> Builder<'m> {
                 target: Target::Unresolved,
                 status: Status::Ok,
                 next: Vec::new(),
+                unmatched_host: None,
             };
             if let Some(e) = &u.error {
                 hop.status = Status::Broken(e.clone());
@@ -609,8 +617,15 @@ impl<'m> Builder<'m> {
         entry: String,
     ) -> Hop {
         let proxy = Proxy { kind: ProxyKind::Traefik, container: self.traefik_container(stack), entry, span };
-        let mut hop =
-            Hop { proxy, path: None, upstream: None, target: Target::Unresolved, status: Status::Ok, next: Vec::new() };
+        let mut hop = Hop {
+            proxy,
+            path: None,
+            upstream: None,
+            target: Target::Unresolved,
+            status: Status::Ok,
+            next: Vec::new(),
+            unmatched_host: None,
+        };
         let service_name = match router {
             Some(r) => svc.traefik.router_service(r, &svc.name, &stack.project),
             None => Some(default_name(&svc.name, &stack.project)),
@@ -888,6 +903,7 @@ impl<'m> Builder<'m> {
                         target: Target::Unresolved,
                         status: Status::Ok,
                         next: Vec::new(),
+                        unmatched_host: None,
                     };
                     if let Some(b) = &broken {
                         hop.status = Status::Broken(b.clone());
@@ -1159,6 +1175,7 @@ impl<'m> Builder<'m> {
                 let matched = server.names.iter().any(|n| name_matches(n, &req.host));
                 if !matched && !req.host.is_empty() {
                     for h in &mut hops {
+                        h.unmatched_host = Some(req.host.clone());
                         if h.status == Status::Ok {
                             h.status = Status::Note(format!(
                                 "Host `{}` matches no server_name: the default server of port {} answers",

@@ -16,6 +16,7 @@ pub mod hardening;
 pub mod migrations;
 pub mod parse;
 pub mod prelude;
+pub mod proxy;
 pub mod redirects;
 pub mod traefik;
 
@@ -105,6 +106,7 @@ pub static ALL: std::sync::LazyLock<Vec<&'static Rule>> = std::sync::LazyLock::n
         compose::RULES,
         env::RULES,
         creds::RULES,
+        proxy::RULES,
         traefik::RULES,
         migrations::RULES,
         dns::RULES,
@@ -268,7 +270,8 @@ mod tests {
             assert_eq!(r.code.len(), 4, "{}", r.code);
             assert!(r.code.chars().next().is_some_and(|c| CATEGORIES.contains(c)), "{}", r.code);
             assert!(r.code[1..].chars().all(|c| c.is_ascii_digit()), "{}", r.code);
-            assert!(r.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", r.name);
+            // Digits too: rules.md names N404 `listen-443-in-container-behind-proxy`.
+            assert!(r.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", r.name);
             let title = format!("# {} {}", r.code, r.name);
             assert!(r.doc.starts_with(&title), "{} doc must start with `{title}`", r.code);
             for lead in

@@ -28,6 +28,9 @@ pub struct Model {
 pub struct Headers {
     pub add_header: Vec<Header>,
     pub proxy_set_header: Vec<Header>,
+    /// `add_header_inherit` written at this level (nginx ≥ 1.29.3: `merge` keeps the enclosing levels'
+    /// `add_header`s next to this level's).
+    pub add_header_inherit: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -331,6 +334,10 @@ impl<'a> Extractor<'a> {
 fn headers(dirs: &[&Directive]) -> Headers {
     let mut h = Headers::default();
     for d in dirs {
+        if d.is("add_header_inherit") {
+            h.add_header_inherit = d.arg(0).map(spanned);
+            continue;
+        }
         let list = match d.name.value.as_str() {
             "add_header" => &mut h.add_header,
             "proxy_set_header" => &mut h.proxy_set_header,
