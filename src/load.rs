@@ -2148,9 +2148,15 @@ fn proxy_config_role(
     let mut by_image = None;
     for (i, stack) in stacks.iter().enumerate().filter(|(_, s)| s.loaded) {
         for svc in stack.active_services() {
+            // A mount of the project directory or one above it (`.:/app`, `/:/userdata:ro`) shares data,
+            // not a proxy's configuration: it would claim every file of the repository.
+            let stack_dir = absolute(&stack.dir);
             let mounted = svc.volumes.iter().any(|m| {
                 m.kind == crate::model::MountKind::Bind
-                    && m.host_path.as_deref().map(absolute).is_some_and(|h| path == h || path.starts_with(&h))
+                    && m.host_path
+                        .as_deref()
+                        .map(absolute)
+                        .is_some_and(|h| path == h || (path.starts_with(&h) && !stack_dir.starts_with(&h)))
             });
             let copied = svc.build.as_ref().is_some_and(|b| {
                 let Some(ctx) = b.context_dir.as_deref().map(absolute) else { return false };
