@@ -155,6 +155,21 @@ pub struct Hop {
     pub unmatched_host: Option<String>,
 }
 
+impl Hop {
+    /// An entry that answers itself (static files, a redirect): nothing is proxied.
+    fn local(proxy: Proxy) -> Hop {
+        Hop {
+            proxy,
+            path: None,
+            upstream: None,
+            target: Target::Local,
+            status: Status::Ok,
+            next: Vec::new(),
+            unmatched_host: None,
+        }
+    }
+}
+
 impl Route {
     /// The worst status along the route (DNS included): the first broken reason, else the first note.
     pub fn status(&self) -> Status {
@@ -334,15 +349,7 @@ impl<'m> Builder<'m> {
             |span: Span| Proxy { kind: ProxyKind::Nginx, container: container.clone(), entry: entry.clone(), span };
         let all = passes(server);
         if all.is_empty() {
-            return vec![Hop {
-                proxy: proxy(server.span),
-                path: None,
-                upstream: None,
-                target: Target::Local,
-                status: Status::Ok,
-                next: Vec::new(),
-                unmatched_host: None,
-            }];
+            return vec![Hop::local(proxy(server.span))];
         }
         let mut hops = Vec::new();
         for (loc, pass) in all {
@@ -454,15 +461,7 @@ impl<'m> Builder<'m> {
             |span: Span| Proxy { kind: ProxyKind::Caddy, container: container.clone(), entry: entry.clone(), span };
         let ups: Vec<_> = site.upstreams.iter().filter(|u| u.kind != UpstreamKind::ForwardAuth).collect();
         if ups.is_empty() {
-            return vec![Hop {
-                proxy: proxy(site.span),
-                path: None,
-                upstream: None,
-                target: Target::Local,
-                status: Status::Ok,
-                next: Vec::new(),
-                unmatched_host: None,
-            }];
+            return vec![Hop::local(proxy(site.span))];
         }
         let _ = cfg;
         let mut hops = Vec::new();

@@ -141,6 +141,21 @@ pub fn parse_url(s: &str) -> Option<Url<'_>> {
     Some(Url { scheme, host, port: port.filter(|p| !p.is_empty()), rest })
 }
 
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// `localhost`, `*.localhost`, `127.x.x.x`, `0.0.0.0`, `::1`: the machine the value is read on.
 pub fn is_loopback_host(host: &str) -> bool {
     let h = host.trim_matches(['[', ']']).to_ascii_lowercase();

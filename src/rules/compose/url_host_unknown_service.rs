@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use crate::knowledge::images::{scheme_kind, service_kind};
+use crate::rules::common::edit_distance;
 use crate::rules::common::{browser_prefix, is_loopback_host, parse_url, run_image, service_hosts};
 use crate::rules::prelude::*;
 
@@ -90,25 +91,10 @@ fn is_generated_name(host: &str, stack: &Stack) -> bool {
     })
 }
 
-/// Levenshtein distance, for "did you mean".
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn suggestion<'a>(host: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
     names
-        .map(|n| (n, distance(&norm(host), &norm(n))))
+        .map(|n| (n, edit_distance(&norm(host), &norm(n))))
         .filter(|(n, d)| *d <= 2 && *d < n.len() / 2 + 1)
         .min_by_key(|(n, d)| (*d, n.len()))
         .map(|(n, _)| n)
@@ -203,7 +189,7 @@ mod tests {
         assert_eq!(suggestion("ai_db", names.iter().copied()), Some("ai-db"));
         assert_eq!(suggestion("rediss", names.iter().copied()), Some("redis"));
         assert_eq!(suggestion("postgres", names.iter().copied()), None);
-        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

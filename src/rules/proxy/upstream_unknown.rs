@@ -2,6 +2,7 @@
 //! nothing resolves it: no compose service, alias or container (for a container nginx), no service of
 //! the nearest stacks (for the host's nginx). nginx refuses to start: "host not found in upstream".
 use crate::model::routes::{ProxyKind, Target};
+use crate::rules::common::edit_distance;
 use crate::rules::prelude::*;
 use crate::rules::proxy::hops_of;
 
@@ -89,18 +90,4 @@ fn similar<'a>(name: &str, declared: impl Iterator<Item = &'a str>) -> Option<&'
         let d = norm(d);
         d == n || edit_distance(&d, &n) <= 1 || d.starts_with(&n) || n.starts_with(&d)
     })
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
